@@ -1,0 +1,60 @@
+"""Output serializers of the vehicle model and footprint endpoints."""
+
+from rest_framework import serializers
+
+from ..models import Footprint, VehicleModel
+
+
+class VehicleModelSerializer(serializers.ModelSerializer):
+    carmaker = serializers.CharField(source="carmaker.name")
+    current_footprint_kg_co2e = serializers.DecimalField(
+        source="footprint_total_kg_co2e", max_digits=18, decimal_places=4, read_only=True, allow_null=True
+    )
+    current_primary_data_share = serializers.DecimalField(
+        source="footprint_primary_data_share", max_digits=7, decimal_places=6, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = VehicleModel
+        fields = [
+            "id",
+            "carmaker",
+            "brand",
+            "model_name",
+            "variant",
+            "model_year",
+            "segment",
+            "body_type",
+            "powertrain",
+            "curb_mass_kg",
+            "external_id",
+            "current_footprint_kg_co2e",
+            "current_primary_data_share",
+        ]
+
+
+class FootprintSerializer(serializers.ModelSerializer):
+    vehicle_model = serializers.IntegerField(source="vehicle_model_id")
+    kg_co2e_per_kg_curb_mass = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Footprint
+        fields = [
+            "vehicle_model",
+            "revision",
+            "computed_at",
+            "total_kg_co2e",
+            "kg_co2e_per_kg_curb_mass",
+            "module_d_kg_co2e",
+            "by_material",
+            "by_module",
+            "by_data_source",
+            "primary_data_share",
+            "mass_total_kg",
+            "mass_by_data_source",
+            "conservative_line_count",
+            "input_fingerprint",
+        ]
+
+    def get_kg_co2e_per_kg_curb_mass(self, footprint: Footprint) -> str:
+        return str(round(footprint.total_kg_co2e / footprint.vehicle_model.curb_mass_kg, 4))

@@ -1,0 +1,150 @@
+"""Reads of the accounting side: rollup inputs as DataFrames, affected models, footprints for views and API."""
+
+from collections.abc import Iterable
+from datetime import date
+
+import pandas as pd
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from disclosures.choices import DeclarationStatus
+from disclosures.models import Declaration, Product
+
+from .choices import MaterialFamily
+from .engine import MODULE_COLUMNS, RollupInputs
+from .models import BomLine, DefaultFactor, Footprint, Material, VehicleModel
+
+# Stay well under SQLite's bound-parameter limit when filtering by many ids.
+ID_CHUNK = 900
+
+
+def _frame(sql: str, params: Iterable, columns: list[str]) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
+
+
+def bom_lines_frame(model_ids: list[int] | None) -> pd.DataFrame:
+    """BOM lines of the given models (all models when None), masses as floats, straight from SQL."""
+    columns = ["line_id", "model_id", "component", "material_id", "family", "mass_kg", "product_id", "share"]
+    sql = (
+        "SELECT l.id, l.vehicle_model_id, l.component, l.material_id, m.family, CAST(l.mass_kg AS DOUBLE PRECISION), "
+        "l.supplier_product_id, CAST(l.share AS DOUBLE PRECISION) "
+        f"FROM {BomLine._meta.db_table} l JOIN {Material._meta.db_table} m ON m.id = l.material_id"
+    )
+    if model_ids is None:
+        frames = [_frame(sql, [], columns)]
+    else:
+        frames = [
+            _frame(f"{sql} WHERE l.vehicle_model_id IN ({','.join(['%s'] * len(chunk))})", chunk, columns)
+            for chunk in _chunks(sorted(model_ids))
+        ] or [pd.DataFrame(columns=columns)]
+    lines = pd.concat(frames, ignore_index=True)
+    lines["in_boundary"] = lines.pop("family") != MaterialFamily.OTHER
+    lines["mass_kg"] = lines["mass_kg"].astype(float)
+    lines["share"] = lines["share"].astype(float)
+    lines["product_id"] = lines["product_id"].astype("float64")
+    return lines
+
+
+def products_frame() -> pd.DataFrame:
+    """Every product with its supplier, material, route and province (its plant's, else its supplier's)."""
+    rows = Product.objects.values_list(
+        "id", "supplier_id", "material_id", "route", "plant__province", "supplier__province"
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows),
+        columns=["product_id", "supplier_id", "material_id", "route", "plant_province", "org_province"],
+    )
+    frame["province"] = frame["plant_province"].fillna(frame["org_province"]).fillna("")
+    frame["product_id"] = frame["product_id"].astype("float64")
+    return frame.drop(columns=["plant_province", "org_province"])
+
+
+def usable_declarations(as_of: date) -> QuerySet[Declaration]:
+    """Declarations allowed to feed footprints: approved and inside their validity period on `as_of`."""
+    return Declaration.objects.filter(
+        status=DeclarationStatus.APPROVED, issue_date__lte=as_of, valid_until__gte=as_of
+    )
+
+
+def declarations_frame(as_of: date) -> pd.DataFrame:
+    fields = [
+        "id",
+        "product_id",
+        "version",
+        "issue_date",
+        "declared_unit",
+        "declared_amount",
+        "mass_kg_per_declared_unit",
+        *MODULE_COLUMNS.values(),
+    ]
+    columns = ["declaration_id", *fields[1:]]
+    frame = pd.DataFrame.from_records(list(usable_declarations(as_of).values_list(*fields)), columns=columns)
+    for column in ["declared_amount", "mass_kg_per_declared_unit", *MODULE_COLUMNS.values()]:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["product_id"] = frame["product_id"].astype("float64")
+    return frame
+
+
+def default_factors_frame() -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(
+        list(
+            DefaultFactor.objects.values_list("material_id", "route", "province", "basis", "kg_co2e_per_kg")
+        ),
+        columns=["material_id", "route", "province", "basis", "kg_co2e_per_kg"],
+    )
+    frame["kg_co2e_per_kg"] = frame["kg_co2e_per_kg"].astype(float)
+    return frame
+
+
+def rollup_inputs(*, model_ids: list[int] | None, as_of: date) -> RollupInputs:
+    return RollupInputs(
+        lines=bom_lines_frame(model_ids),
+        products=products_frame(),
+        declarations=declarations_frame(as_of),
+        defaults=default_factors_frame(),
+    )
+
+
+def model_ids_affected_by_product(*, product: Product) -> list[int]:
+    """Models whose footprint can move when this product's declarations change.
+
+    Its own lines (level 1), and lines linked to the supplier's other products of the same material,
+    whose level-2 supplier mean includes this product's declaration.
+    """
+    return sorted(
+        BomLine.objects.filter(
+            Q(supplier_product=product)
+            | Q(
+                supplier_product__supplier_id=product.supplier_id,
+                supplier_product__material_id=product.material_id,
+            )
+        )
+        .values_list("vehicle_model_id", flat=True)
+        .distinct()
+    )
+
+
+def all_vehicle_model_ids() -> list[int]:
+    return list(VehicleModel.objects.order_by("id").values_list("id", flat=True))
+
+
+def current_footprint(*, vehicle_model: VehicleModel) -> Footprint | None:
+    return Footprint.objects.filter(vehicle_model=vehicle_model, is_current=True).first()
+
+
+def vehicle_models_with_current_footprint() -> QuerySet[VehicleModel]:
+    """Vehicle models with their carmaker and the current footprint's headline figures annotated."""
+    current = Footprint.objects.filter(vehicle_model=OuterRef("pk"), is_current=True)
+    return VehicleModel.objects.select_related("carmaker").annotate(
+        footprint_total_kg_co2e=Subquery(current.values("total_kg_co2e")[:1]),
+        footprint_primary_data_share=Subquery(current.values("primary_data_share")[:1]),
+        footprint_revision=Subquery(current.values("revision")[:1]),
+    )

@@ -1,0 +1,198 @@
+"""Writes of the accounting side: rollup runs and the footprint revisions they produce."""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import selectors
+from .choices import RollupStatus
+from .engine import ALL_LEVELS, MODULE_COLUMNS, RollupResult, rollup
+from .models import Contribution, Footprint, Material, RollupRun, VehicleModel
+
+logger = logging.getLogger(__name__)
+
+# Models written per transaction: small enough to keep locks short, large enough to amortise round trips.
+WRITE_CHUNK_MODELS = 500
+_Q4 = Decimal("0.0001")
+_Q6 = Decimal("0.000001")
+
+
+def _dec(value: float, quantum: Decimal = _Q4) -> Decimal:
+    return Decimal(repr(float(value))).quantize(quantum)
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    models_seen: int
+    footprints_written: int
+
+
+def rollup_run_create(*, trigger: str, model_ids: list[int] | None, trigger_object: str = "") -> RollupRun:
+    """Record a pending run; the caller enqueues `rollup_run_execute` for it on commit."""
+    return RollupRun.objects.create(
+        trigger=trigger,
+        trigger_object=trigger_object,
+        scope_model_ids=None if model_ids is None else sorted(model_ids),
+        models_total=len(selectors.all_vehicle_model_ids()) if model_ids is None else len(model_ids),
+    )
+
+
+def rollup_run_execute(*, run_id: int, as_of: date | None = None) -> RollupRun | None:
+    """Claim a run and recompute its models; a run already finished is left alone (redelivery is harmless)."""
+    claimed = RollupRun.objects.filter(
+        Q(status=RollupStatus.PENDING) | Q(status=RollupStatus.RUNNING), id=run_id
+    ).update(status=RollupStatus.RUNNING, started_at=timezone.now(), models_done=0)
+    if not claimed:
+        return None
+    run = RollupRun.objects.get(id=run_id)
+    as_of = as_of or timezone.localdate()
+    timings: dict[str, float] = {}
+    try:
+        started = time.perf_counter()
+        inputs = selectors.rollup_inputs(model_ids=run.scope_model_ids, as_of=as_of)
+        timings["load_s"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        result = rollup(inputs)
+        timings["engine_s"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        outcome = footprints_write(result=result, run=run)
+        timings["write_s"] = round(time.perf_counter() - started, 3)
+    except Exception as exc:
+        logger.exception("rollup run %s failed", run_id)
+        RollupRun.objects.filter(id=run_id).update(
+            status=RollupStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            finished_at=timezone.now(),
+            timings_s=timings,
+        )
+        raise
+    RollupRun.objects.filter(id=run_id).update(
+        status=RollupStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+        models_done=outcome.models_seen,
+        footprints_written=outcome.footprints_written,
+        timings_s=timings,
+    )
+    run.refresh_from_db()
+    return run
+
+
+def _breakdowns(result: RollupResult, material_codes: dict[int, str]) -> dict[int, dict]:
+    """Per model: kg CO2e by material code, rounded once here on the way out."""
+    by_material: dict[int, dict[str, float]] = {}
+    sums = result.contributions.groupby(["model_id", "material_id"])["kg_co2e"].sum()
+    for (model_id, material_id), value in sums.items():
+        by_material.setdefault(int(model_id), {})[material_codes[int(material_id)]] = round(float(value), 4)
+    return by_material
+
+
+def _footprint_objects(rows: pd.DataFrame, by_material: dict[int, dict], current: dict, run: RollupRun):
+    now = timezone.now()
+    objects = []
+    for row in rows.itertuples(index=False):
+        model_id = int(row.model_id)
+        by_module = {"A1-A3": round(row.total_kg_co2e, 4)}
+        by_module.update(
+            {
+                module: round(getattr(row, f"kg_co2e_{module}"), 4)
+                for module in MODULE_COLUMNS
+                if module != "A1-A3"
+            }
+        )
+        objects.append(
+            Footprint(
+                vehicle_model_id=model_id,
+                revision=current.get(model_id, (0, None))[0] + 1,
+                is_current=True,
+                computed_at=now,
+                run=run,
+                total_kg_co2e=_dec(row.total_kg_co2e),
+                module_d_kg_co2e=_dec(row.kg_co2e_D),
+                by_material=by_material.get(model_id, {}),
+                by_module=by_module,
+                by_data_source={
+                    str(level): round(getattr(row, f"kg_co2e_level_{level}"), 4) for level in ALL_LEVELS
+                },
+                primary_data_share=_dec(row.primary_data_share, _Q6),
+                mass_total_kg=_dec(row.mass_total_kg),
+                mass_by_data_source={
+                    str(level): round(getattr(row, f"mass_kg_level_{level}"), 4) for level in ALL_LEVELS
+                },
+                conservative_line_count=int(row.conservative_line_count),
+                input_fingerprint=row.input_fingerprint,
+            )
+        )
+    return objects
+
+
+def _contribution_objects(contributions: pd.DataFrame, footprint_ids: dict[int, int]) -> list[Contribution]:
+    frame = contributions[contributions["model_id"].isin(list(footprint_ids))]
+    objects = []
+    for row in frame.itertuples(index=False):
+        objects.append(
+            Contribution(
+                footprint_id=footprint_ids[int(row.model_id)],
+                material_id=int(row.material_id),
+                supplier_id=None if pd.isna(row.supplier_id) else int(row.supplier_id),
+                data_source_level=int(row.level),
+                declaration_id=None if pd.isna(row.declaration_id) else int(row.declaration_id),
+                mass_kg=_dec(row.mass_kg),
+                kg_co2e_per_kg=_dec(row.kg_co2e_per_kg, _Q6),
+                kg_co2e=_dec(row.kg_co2e),
+            )
+        )
+    return objects
+
+
+def footprints_write(*, result: RollupResult, run: RollupRun) -> WriteOutcome:
+    """Write a new current revision for every model whose input fingerprint changed, chunk by chunk.
+
+    Each chunk is one transaction that locks its vehicle models first (PostgreSQL), re-reads the current
+    fingerprints under the lock and only then writes: a concurrent or redelivered chunk finds the work done
+    and writes nothing, so revision numbers never collide and no footprint is ever half-written.
+    """
+    footprints = result.footprints
+    material_codes = dict(Material.objects.values_list("id", "code"))
+    by_material = _breakdowns(result, material_codes)
+    model_ids = footprints["model_id"].astype(int).to_numpy()
+    written = 0
+    for start in range(0, len(model_ids), WRITE_CHUNK_MODELS):
+        chunk_ids = [int(i) for i in model_ids[start : start + WRITE_CHUNK_MODELS]]
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                list(
+                    VehicleModel.objects.select_for_update()
+                    .filter(id__in=chunk_ids)
+                    .order_by("id")
+                    .values("id")
+                )
+            current = {
+                model_id: (revision, fingerprint)
+                for model_id, revision, fingerprint in Footprint.objects.filter(
+                    vehicle_model_id__in=chunk_ids, is_current=True
+                ).values_list("vehicle_model_id", "revision", "input_fingerprint")
+            }
+            chunk = footprints[footprints["model_id"].isin(chunk_ids)]
+            current_fingerprints = chunk["model_id"].map({m: fp for m, (_rev, fp) in current.items()})
+            changed = chunk[chunk["input_fingerprint"] != current_fingerprints]
+            if changed.empty:
+                continue
+            changed_ids = [int(i) for i in changed["model_id"]]
+            Footprint.objects.filter(vehicle_model_id__in=changed_ids, is_current=True).update(
+                is_current=False
+            )
+            created = Footprint.objects.bulk_create(_footprint_objects(changed, by_material, current, run))
+            Contribution.objects.bulk_create(
+                _contribution_objects(result.contributions, {f.vehicle_model_id: f.id for f in created}),
+                batch_size=2000,
+            )
+            written += len(created)
+        RollupRun.objects.filter(id=run.id).update(models_done=F("models_done") + len(chunk_ids))
+    return WriteOutcome(models_seen=len(model_ids), footprints_written=written)

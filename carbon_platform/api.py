@@ -1,0 +1,32 @@
+"""Shared API plumbing: the domain error and the exception handler that turns it into a clear 4xx."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApplicationError(Exception):
+    """A business rule said no; the message is meant for the user and names what was wrong."""
+
+    def __init__(
+        self, message: str, *, field: str | None = None, status_code: int = status.HTTP_400_BAD_REQUEST
+    ):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status_code = status_code
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        body = {"detail": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,19 @@
+"""The Celery app; configured from Django settings (CELERY_*), periodic tasks declared here in code."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carbon_platform.settings")
+
+app = Celery("carbon_platform")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "nightly-full-rollup": {
+        "task": "accounting.tasks.footprints_recompute_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

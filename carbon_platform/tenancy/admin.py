@@ -1,0 +1,47 @@
+"""Admin for the operator: organisations, memberships, API clients; the audit trail read-only."""
+
+from django.contrib import admin
+
+from .models import ApiClient, AuditEvent, Membership, Organisation
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_zh", "kind", "uscc", "province"]
+    list_filter = ["kind", "province"]
+    search_fields = ["name", "name_zh", "uscc"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role"]
+    list_filter = ["role", "organisation__kind"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "created_at"]
+    raw_id_fields = ["application", "created_by"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "action", "object_type", "object_id", "actor", "organisation"]
+    list_filter = ["action", "object_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,95 @@
+"""Writes of the tenancy layer: audit events appended to the hash chain, and its verification."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import AuditEvent, Organisation
+
+GENESIS_HASH = "0" * 64
+# Any constant works; it only has to be the same for every writer of the chain.
+_AUDIT_CHAIN_LOCK_ID = 727_001
+
+
+def _json_safe(value: Any) -> Any:
+    """Round-trip through JSON so that what is hashed is exactly what the JSONField stores and returns."""
+    return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _event_hash(*, previous_hash: str, event: AuditEvent) -> str:
+    content = {
+        "actor_id": event.actor_id,
+        "organisation_id": event.organisation_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "before": event.before,
+        "after": event.after,
+        "created_at": event.created_at.astimezone(UTC).isoformat(),
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{previous_hash}|{canonical}".encode()).hexdigest()
+
+
+def audit_record(
+    *,
+    actor,
+    organisation: Organisation | None,
+    action: str,
+    obj,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail, chained to the last one; runs inside the caller's transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Serialise writers so two events never chain to the same predecessor.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_CHAIN_LOCK_ID])
+        last = AuditEvent.objects.order_by("-id").values_list("event_hash", flat=True).first()
+        previous_hash = last or GENESIS_HASH
+        event = AuditEvent(
+            actor=actor if getattr(actor, "pk", None) else None,
+            organisation=organisation,
+            action=action,
+            object_type=obj._meta.label,
+            object_id=str(obj.pk),
+            before=_json_safe(before),
+            after=_json_safe(after),
+            created_at=timezone.now(),
+            previous_hash=previous_hash,
+        )
+        event.event_hash = _event_hash(previous_hash=previous_hash, event=event)
+        event.save()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainVerdict:
+    events_checked: int
+    first_broken_event_id: int | None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken_event_id is None
+
+
+def audit_chain_verify() -> ChainVerdict:
+    """Recompute every link of the chain in order and name the first event whose hash does not hold."""
+    previous_hash = GENESIS_HASH
+    checked = 0
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.previous_hash != previous_hash:
+            return ChainVerdict(checked, event.id, "previous_hash does not match the event before it")
+        if _event_hash(previous_hash=previous_hash, event=event) != event.event_hash:
+            return ChainVerdict(checked, event.id, "content does not match its hash")
+        previous_hash = event.event_hash
+        checked += 1
+    return ChainVerdict(checked, None)

@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings with a test-only key and fast password hashing."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-0123456789")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_PROXY_SSL_HEADER = None

@@ -1,0 +1,1 @@
+"""Supplier side: plants, products, declarations (EPDs), imports and the review workflow."""

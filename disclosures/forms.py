@@ -1,0 +1,86 @@
+"""Browser forms of the supplier and auditor pages; validation only, the services do the writing."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .choices import DeclaredUnit, ReviewDecision
+from .models import Declaration, Plant, Product
+from .services import DECLARATION_CONTENT_FIELDS
+
+FORM_FIELDS = [
+    "product",
+    "plant",
+    "registration_number",
+    "standard",
+    "programme_operator",
+    "verifier",
+    "pcr",
+    "issue_date",
+    "valid_until",
+    "declared_unit",
+    "declared_amount",
+    "mass_kg_per_declared_unit",
+    "gwp_a1_a3_kg_co2e",
+    "gwp_a4_kg_co2e",
+    "gwp_c1_kg_co2e",
+    "gwp_c2_kg_co2e",
+    "gwp_c3_kg_co2e",
+    "gwp_c4_kg_co2e",
+    "gwp_d_kg_co2e",
+    "gwp_total_declared_kg_co2e",
+    "recycled_content_pct",
+    "renewable_electricity_pct",
+]
+
+
+class DeclarationForm(forms.ModelForm):
+    """A supplier's declaration of one of its own products."""
+
+    class Meta:
+        model = Declaration
+        fields = FORM_FIELDS
+        widgets = {
+            "issue_date": forms.DateInput(attrs={"type": "date"}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "gwp_a1_a3_kg_co2e": _("kg CO2e per declared unit, cradle to gate (required)."),
+            "mass_kg_per_declared_unit": _("Only for declared units that are not a mass (m2, piece)."),
+        }
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(supplier=organisation).select_related(
+            "material"
+        )
+        self.fields["plant"].queryset = Plant.objects.filter(supplier=organisation)
+        self.fields["declared_unit"].error_messages["invalid_choice"] = _(
+            "%(value)s is not a declared unit this form knows; choose one of: "
+        ) + ", ".join(str(value) for value in DeclaredUnit.values)
+        self.fields["gwp_a1_a3_kg_co2e"].widget.attrs["min"] = "0"
+        self.fields["declared_amount"].widget.attrs["min"] = "0"
+
+    def service_data(self) -> dict:
+        """The cleaned content fields, shaped for `declaration_create`."""
+        return {
+            name: value for name, value in self.cleaned_data.items() if name in DECLARATION_CONTENT_FIELDS
+        }
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=ReviewDecision.choices, label=_("Decision"))
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label=_("Comment"),
+        help_text=_("Required to reject or request changes."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("decision") in {ReviewDecision.REJECT, ReviewDecision.REQUEST_CHANGES}
+            and not (cleaned.get("comment") or "").strip()
+        ):
+            self.add_error("comment", _("A comment is required to reject or request changes."))
+        return cleaned

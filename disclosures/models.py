@@ -1,0 +1,262 @@
+"""Supplier-side models: where metal is made, what is sold, and what its makers declare about it."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounting.choices import ProductionRoute
+from carbon_platform.tenancy.choices import Province
+
+from .choices import (
+    KG_PER_MASS_UNIT,
+    DeclarationStatus,
+    DeclaredUnit,
+    FindingSeverity,
+    ImportStatus,
+    ReviewDecision,
+    SourceFormat,
+    Standard,
+)
+
+GWP_DIGITS = {"max_digits": 16, "decimal_places": 6}
+PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+
+
+class Plant(models.Model):
+    """A supplier's production site; its province fixes the grid region used by regional default factors."""
+
+    supplier = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="plants")
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    province = models.CharField(_("province"), max_length=2, choices=Province.choices)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("plant")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """A steel or aluminium product a supplier sells, made by one route at (optionally) one plant."""
+
+    supplier = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="products")
+    plant = models.ForeignKey(
+        Plant, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    material = models.ForeignKey("accounting.Material", on_delete=models.PROTECT, related_name="products")
+    route = models.CharField(_("production route"), max_length=16, choices=ProductionRoute.choices)
+    name = models.CharField(_("name"), max_length=200)
+    grade = models.CharField(_("grade or alloy"), max_length=100, blank=True)
+    declared_unit = models.CharField(
+        _("declared unit"), max_length=8, choices=DeclaredUnit.choices, default=DeclaredUnit.TONNE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.grade})" if self.grade else self.name
+
+
+class Declaration(models.Model):
+    """An environmental product declaration (EPD) of one product: GWP per lifecycle module per declared unit.
+
+    GWP values are kg CO2e per declared unit (`declared_amount` x `declared_unit`); the rollup converts them
+    to kg CO2e per kg once, explicitly, using the unit and, for non-mass units, `mass_kg_per_declared_unit`.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="declarations")
+    plant = models.ForeignKey(
+        Plant, null=True, blank=True, on_delete=models.PROTECT, related_name="declarations"
+    )
+    registration_number = models.CharField(_("registration number"), max_length=100)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=DeclarationStatus.choices, default=DeclarationStatus.DRAFT
+    )
+    standard = models.CharField(
+        _("standard"), max_length=20, choices=Standard.choices, default=Standard.EN_15804_A2
+    )
+    programme_operator = models.CharField(_("programme operator"), max_length=200, blank=True)
+    verifier = models.CharField(_("verifier"), max_length=200, blank=True)
+    pcr = models.CharField(_("product category rules (PCR)"), max_length=200, blank=True)
+    issue_date = models.DateField(_("issue date"))
+    valid_until = models.DateField(_("valid until"))
+    declared_unit = models.CharField(_("declared unit"), max_length=8, choices=DeclaredUnit.choices)
+    declared_amount = models.DecimalField(
+        _("declared amount"), max_digits=12, decimal_places=4, default=Decimal(1)
+    )
+    mass_kg_per_declared_unit = models.DecimalField(
+        _("mass per declared unit (kg)"), max_digits=14, decimal_places=6, null=True, blank=True
+    )
+    gwp_a1_a3_kg_co2e = models.DecimalField(_("GWP A1-A3 (kg CO2e per declared unit)"), **GWP_DIGITS)
+    gwp_a4_kg_co2e = models.DecimalField(_("GWP A4"), null=True, blank=True, **GWP_DIGITS)
+    gwp_c1_kg_co2e = models.DecimalField(_("GWP C1"), null=True, blank=True, **GWP_DIGITS)
+    gwp_c2_kg_co2e = models.DecimalField(_("GWP C2"), null=True, blank=True, **GWP_DIGITS)
+    gwp_c3_kg_co2e = models.DecimalField(_("GWP C3"), null=True, blank=True, **GWP_DIGITS)
+    gwp_c4_kg_co2e = models.DecimalField(_("GWP C4"), null=True, blank=True, **GWP_DIGITS)
+    gwp_d_kg_co2e = models.DecimalField(_("GWP D"), null=True, blank=True, **GWP_DIGITS)
+    gwp_total_declared_kg_co2e = models.DecimalField(
+        _("declared GWP total"), null=True, blank=True, **GWP_DIGITS
+    )
+    recycled_content_pct = models.DecimalField(
+        _("recycled content (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT_VALIDATORS,
+    )
+    renewable_electricity_pct = models.DecimalField(
+        _("renewable electricity share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT_VALIDATORS,
+    )
+    document = models.FileField(_("EPD document (PDF)"), upload_to="epd/%Y/%m/", blank=True)
+    source_format = models.CharField(
+        _("source format"), max_length=10, choices=SourceFormat.choices, default=SourceFormat.FORM
+    )
+    source_document = models.TextField(_("raw source document"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("declaration")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=F("issue_date")), name="declaration_valid_until_after_issue_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(gwp_a1_a3_kg_co2e__gte=0), name="declaration_gwp_a1_a3_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(declared_amount__gt=0), name="declaration_declared_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(mass_kg_per_declared_unit__isnull=True) | Q(mass_kg_per_declared_unit__gt=0),
+                name="declaration_mass_per_unit_positive",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "valid_until"]),
+            models.Index(fields=["registration_number"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_number} v{self.version}"
+
+    def clean(self) -> None:
+        """Cross-field rules every path into a declaration shares (form, import, API)."""
+        errors = {}
+        if self.issue_date and self.valid_until and self.valid_until <= self.issue_date:
+            errors["valid_until"] = _("Valid-until must be after the issue date.")
+        if self.gwp_a1_a3_kg_co2e is not None and self.gwp_a1_a3_kg_co2e < 0:
+            errors["gwp_a1_a3_kg_co2e"] = _("GWP A1-A3 cannot be negative.")
+        if self.declared_amount is not None and self.declared_amount <= 0:
+            errors["declared_amount"] = _("The declared amount must be greater than zero.")
+        if (
+            self.declared_unit
+            and self.declared_unit not in KG_PER_MASS_UNIT
+            and not self.mass_kg_per_declared_unit
+        ):
+            errors["mass_kg_per_declared_unit"] = _(
+                "A declared unit that is not a mass needs the mass per declared unit in kg."
+            )
+        if self.mass_kg_per_declared_unit is not None and self.mass_kg_per_declared_unit <= 0:
+            errors["mass_kg_per_declared_unit"] = _("The mass per declared unit must be greater than zero.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Review(models.Model):
+    """An auditor's decision on a submitted declaration; a comment is required except on approval."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer_organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("decision"), max_length=20, choices=ReviewDecision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("review")
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.declaration}"
+
+
+class Finding(models.Model):
+    """An automated plausibility finding on a declaration, shown to its supplier and to the auditor."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="findings")
+    code = models.CharField(_("code"), max_length=50)
+    severity = models.CharField(_("severity"), max_length=10, choices=FindingSeverity.choices)
+    field = models.CharField(_("field"), max_length=50, blank=True)
+    message_en = models.TextField(_("message (English)"))
+    message_zh = models.TextField(_("message (Chinese)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["severity", "code"]
+        verbose_name = _("finding")
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.severity})"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file of declarations: who sent what, how many rows, per-row errors, and progress."""
+
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="import_batches"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_format = models.CharField(_("format"), max_length=10, choices=SourceFormat.choices)
+    filename = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    row_errors = models.JSONField(default=list, blank=True)
+    progress_pct = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

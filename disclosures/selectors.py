@@ -1,0 +1,56 @@
+"""Reads of the supplier side used by the pages and the API."""
+
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from carbon_platform.tenancy.models import Organisation
+
+from .choices import KG_PER_MASS_UNIT, DeclarationStatus
+from .models import Declaration, Product
+
+
+def products_of(*, organisation: Organisation) -> QuerySet[Product]:
+    return Product.objects.filter(supplier=organisation).select_related("material", "plant")
+
+
+def declarations_of_supplier(*, organisation: Organisation) -> QuerySet[Declaration]:
+    """Every declaration of the supplier's products, in every status."""
+    return Declaration.objects.filter(product__supplier=organisation).select_related(
+        "product", "product__material"
+    )
+
+
+def review_queue(*, organisation: Organisation) -> QuerySet[Declaration]:
+    """Submitted declarations an auditor may decide: never those of the auditor's own organisation."""
+    return (
+        Declaration.objects.filter(status=DeclarationStatus.SUBMITTED)
+        .exclude(product__supplier=organisation)
+        .select_related("product", "product__material", "product__supplier")
+        .order_by("submitted_at")
+    )
+
+
+def declaration_visible_to(*, organisation: Organisation | None, declaration_id: int) -> Declaration | None:
+    """The declaration if this organisation may see it: its supplier always, auditors once submitted."""
+    if organisation is None:
+        return None
+    queryset = Declaration.objects.select_related(
+        "product", "product__material", "product__supplier", "plant"
+    )
+    declaration = queryset.filter(pk=declaration_id).first()
+    if declaration is None:
+        return None
+    if declaration.product.supplier_id == organisation.id:
+        return declaration
+    if organisation.kind == "auditor" and declaration.status != DeclarationStatus.DRAFT:
+        return declaration
+    return None
+
+
+def kg_co2e_per_kg_a1_a3(declaration: Declaration) -> Decimal | None:
+    """The declaration's A1-A3 GWP converted from its declared unit to kg CO2e per kg of product."""
+    kg_per_unit = KG_PER_MASS_UNIT.get(declaration.declared_unit) or declaration.mass_kg_per_declared_unit
+    if not kg_per_unit or declaration.gwp_a1_a3_kg_co2e is None:
+        return None
+    return declaration.gwp_a1_a3_kg_co2e / (Decimal(kg_per_unit) * declaration.declared_amount)
