@@ -572,14 +572,20 @@ class DemoSeeder:
             )
             other_kg = max(curb - steel_kg - aluminium_kg, 50.0)
             index = carmaker_index[model.carmaker_id]
-            for parts, family_kg in (
+            for all_parts, family_kg in (
                 (STEEL_PARTS, steel_kg),
                 (ALUMINIUM_PARTS, aluminium_kg),
                 (OTHER_PARTS, other_kg),
             ):
+                # Vehicles without a traction battery have no battery enclosure; the family's mass stays the same.
+                parts = [
+                    part
+                    for part in all_parts
+                    if not (part[0] == VehicleSystem.BATTERY_ENCLOSURE and model.powertrain in {"ICE", "HEV"})
+                ]
+                weight_total = sum(part[3] for part in parts)
                 for system, component, code, weight, count in parts:
-                    if system == VehicleSystem.BATTERY_ENCLOSURE and model.powertrain in {"ICE", "HEV"}:
-                        continue
+                    weight = weight / weight_total
                     material = self.materials[code]
                     sources = (
                         self._sourcing(index, material.id) if material.family != MaterialFamily.OTHER else []

@@ -135,7 +135,7 @@ class Declaration(models.Model):
     )
     source_document = models.TextField(_("raw source document"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -237,7 +237,7 @@ class ImportBatch(models.Model):
         "tenancy.Organisation", on_delete=models.CASCADE, related_name="import_batches"
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source_format = models.CharField(_("format"), max_length=10, choices=SourceFormat.choices)
     filename = models.CharField(_("file name"), max_length=255)
