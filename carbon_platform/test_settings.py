@@ -14,3 +14,7 @@ STORAGES = {
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_PROXY_SSL_HEADER = None
+
+# Unit tests run tasks in-process even when CI provides a broker; the real-worker integration test
+# switches this off for its own duration.
+CELERY_TASK_ALWAYS_EAGER = True
