@@ -424,6 +424,8 @@ class DemoSeeder:
                             declared_unit=DeclaredUnit.TONNE,
                         )
                     )
+        demo_supplier = self.steel_suppliers[0][0]
+        self.demo_product = next(p for p in self.products if p.supplier_id == demo_supplier.id)
         self.products_by_material: dict[int, list[Product]] = {}
         for product in self.products:
             self.products_by_material.setdefault(product.material_id, []).append(product)
@@ -484,6 +486,10 @@ class DemoSeeder:
         ]
         for index, product in enumerate(self.products):
             roll = self.rng.random()
+            if product is self.demo_product:
+                # The demo supplier's first product stays undeclared, so a new user's first approval
+                # visibly moves the footprints of the models that buy it (level 2/3 -> level 1).
+                continue
             if roll < 0.65:
                 if self.rng.random() < 0.35:  # an older version, superseded by the current approved one
                     old = self._declaration(
@@ -496,7 +502,6 @@ class DemoSeeder:
                 else:
                     self._declaration(product, version=1, status=DeclarationStatus.APPROVED)
             self._declaration(product, version=3, status=other_statuses[index % len(other_statuses)])
-        # The demo supplier's first product stays undeclared, so its approval visibly moves footprints.
 
     def _vehicle_models(self) -> None:
         rng = self.rng
@@ -546,7 +551,14 @@ class DemoSeeder:
         if not candidates:
             return []
         picker = random.Random(carmaker_index * 1000 + material_id)
-        return picker.sample(candidates, k=min(3, len(candidates)))
+        picked = picker.sample(candidates, k=min(3, len(candidates)))
+        if (
+            carmaker_index == 0
+            and material_id == self.demo_product.material_id
+            and self.demo_product not in picked
+        ):
+            picked[0] = self.demo_product  # the demo carmaker buys what the demo supplier will declare
+        return picked
 
     def _bom_lines(self) -> int:
         rng = self.rng

@@ -103,3 +103,19 @@ def test_same_seed_gives_the_same_data(seeded, django_db_blocker):
     Organisation.objects.all().delete()
     call_command("seed_demo", models=MODELS, seed=7)
     assert sorted(Footprint.objects.values_list("vehicle_model__external_id", "total_kg_co2e")) == totals
+
+
+def test_demo_supplier_has_an_undeclared_product_that_the_demo_carmaker_buys(seeded):
+    """What a new user tries first: the demo supplier declares it, and the demo carmaker's models move."""
+    from django.contrib.auth import get_user_model
+
+    from carbon_platform.tenancy.selectors import organisation_of
+
+    users = get_user_model().objects
+    supplier = organisation_of(users.get(username="supplier"))
+    carmaker = organisation_of(users.get(username="carmaker"))
+    undeclared = [p for p in supplier.products.all() if not p.declarations.exists()]
+    assert len(undeclared) == 1
+    buying = BomLine.objects.filter(supplier_product=undeclared[0], vehicle_model__carmaker=carmaker)
+    assert buying.exists()
+    assert Declaration.objects.filter(product__supplier=supplier, status="approved").exists()
