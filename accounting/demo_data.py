@@ -22,11 +22,19 @@ from carbon_platform.tenancy.validators import USCC_ALPHABET, uscc_check_charact
 from disclosures.choices import DeclarationStatus, DeclaredUnit, Standard
 from disclosures.models import Declaration, Plant, Product
 
-from .choices import MaterialFamily, ProductionRoute, VehicleSystem
+from .choices import MaterialFamily, VehicleSystem
 from .models import BomLine, DefaultFactor, Material, VehicleModel
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "demo-password"
+ROUTE_SHORT = {
+    "bf_bof": "BF-BOF",
+    "scrap_eaf": "scrap EAF",
+    "dri_eaf": "DRI-EAF",
+    "primary_coal": "primary, coal power",
+    "primary_hydro": "primary, hydro power",
+    "secondary": "secondary",
+}
 DEMO_LOGINS = {"supplier": "supplier", "auditor": "auditor", "carmaker": "carmaker"}
 OPERATOR_USCC_SEED = "91110000DEM00PERA"  # fixed, so a second run recognises an existing demo
 
@@ -419,7 +427,7 @@ class DemoSeeder:
                             plant=self.rng.choice(plants),
                             material=self.materials[code],
                             route=route,
-                            name=f"{self.materials[code].name_en} {grade} ({ProductionRoute(route).label.split(',')[0]})",
+                            name=f"{self.materials[code].name_en} {grade}, {ROUTE_SHORT[route]}",
                             grade=grade,
                             declared_unit=DeclaredUnit.TONNE,
                         )

@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import DeclaredUnit, ReviewDecision
-from .models import Declaration, Plant, Product
+from .models import Declaration, Plant
+from .selectors import products_of
 from .services import DECLARATION_CONTENT_FIELDS
 
 FORM_FIELDS = [
@@ -33,12 +34,22 @@ FORM_FIELDS = [
 ]
 
 
+class ProductChoiceField(forms.ModelChoiceField):
+    """Names each product with whether it already has an approved declaration, which is what a supplier picks by."""
+
+    def label_from_instance(self, product):
+        if getattr(product, "has_approved_declaration", False):
+            return _("%(product)s (has an approved EPD)") % {"product": product}
+        return _("%(product)s (no approved EPD yet)") % {"product": product}
+
+
 class DeclarationForm(forms.ModelForm):
     """A supplier's declaration of one of its own products."""
 
     class Meta:
         model = Declaration
         fields = FORM_FIELDS
+        field_classes = {"product": ProductChoiceField}
         widgets = {
             "issue_date": forms.DateInput(attrs={"type": "date"}),
             "valid_until": forms.DateInput(attrs={"type": "date"}),
@@ -50,9 +61,7 @@ class DeclarationForm(forms.ModelForm):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(supplier=organisation).select_related(
-            "material"
-        )
+        self.fields["product"].queryset = products_of(organisation=organisation)
         self.fields["plant"].queryset = Plant.objects.filter(supplier=organisation)
         self.fields["declared_unit"].error_messages["invalid_choice"] = _(
             "%(value)s is not a declared unit this form knows; choose one of: "

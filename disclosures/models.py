@@ -66,7 +66,7 @@ class Product(models.Model):
         verbose_name = _("product")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.grade})" if self.grade else self.name
+        return self.name
 
 
 class Declaration(models.Model):

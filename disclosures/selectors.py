@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from carbon_platform.tenancy.models import Organisation
 
@@ -11,7 +11,14 @@ from .models import Declaration, Product
 
 
 def products_of(*, organisation: Organisation) -> QuerySet[Product]:
-    return Product.objects.filter(supplier=organisation).select_related("material", "plant")
+    """The supplier's products, each annotated `has_approved_declaration` (any version approved now)."""
+    approved = Declaration.objects.filter(product=OuterRef("pk"), status=DeclarationStatus.APPROVED)
+    return (
+        Product.objects.filter(supplier=organisation)
+        .select_related("material", "plant")
+        .annotate(has_approved_declaration=Exists(approved))
+        .order_by("name", "pk")
+    )
 
 
 def declarations_of_supplier(*, organisation: Organisation) -> QuerySet[Declaration]:

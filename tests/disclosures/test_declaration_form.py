@@ -87,3 +87,19 @@ def test_only_suppliers_reach_the_declaration_form(client, actors):
     assert client.get(reverse("disclosures:declaration-create")).status_code == 403
     client.logout()
     assert client.get(reverse("disclosures:declaration-create")).status_code == 302
+
+
+def test_product_choices_say_which_products_still_lack_an_approved_epd(client, actors, product, materials):
+    from tests.factories import DeclarationFactory
+
+    supplier = actors.supplier_a.membership.organisation
+    declared = ProductFactory(
+        supplier=supplier, material=materials["steel.hot_rolled_coil"], name="HRC declared"
+    )
+    DeclarationFactory(product=declared, status="approved")
+    ProductFactory(supplier=actors.supplier_b.membership.organisation, name="Not mine")
+    client.force_login(actors.supplier_a)
+    page = client.get(reverse("disclosures:declaration-create")).content.decode()
+    assert "HRC declared (has an approved EPD)" in page
+    assert f"{product.name} (no approved EPD yet)" in page
+    assert "Not mine" not in page
