@@ -498,6 +498,8 @@ class DemoSeeder:
                 # The demo supplier's first product stays undeclared, so a new user's first approval
                 # visibly moves the footprints of the models that buy it (level 2/3 -> level 1).
                 continue
+            if product.supplier_id == self.demo_product.supplier_id:
+                roll = 0.0  # its other products all have an approved EPD: one obvious product to declare
             if roll < 0.65:
                 if self.rng.random() < 0.35:  # an older version, superseded by the current approved one
                     old = self._declaration(

@@ -116,6 +116,8 @@ def test_demo_supplier_has_an_undeclared_product_that_the_demo_carmaker_buys(see
     carmaker = organisation_of(users.get(username="carmaker"))
     undeclared = [p for p in supplier.products.all() if not p.declarations.exists()]
     assert len(undeclared) == 1
+    without_approval = supplier.products.exclude(declarations__status="approved")
+    assert list(without_approval) == undeclared  # the one product a new user will pick
     buying = BomLine.objects.filter(supplier_product=undeclared[0], vehicle_model__carmaker=carmaker)
     assert buying.exists()
     assert Declaration.objects.filter(product__supplier=supplier, status="approved").exists()
