@@ -8,30 +8,9 @@ from .models import Declaration, Plant
 from .selectors import products_of
 from .services import DECLARATION_CONTENT_FIELDS
 
-FORM_FIELDS = [
-    "product",
-    "plant",
-    "registration_number",
-    "standard",
-    "programme_operator",
-    "verifier",
-    "pcr",
-    "issue_date",
-    "valid_until",
-    "declared_unit",
-    "declared_amount",
-    "mass_kg_per_declared_unit",
-    "gwp_a1_a3_kg_co2e",
-    "gwp_a4_kg_co2e",
-    "gwp_c1_kg_co2e",
-    "gwp_c2_kg_co2e",
-    "gwp_c3_kg_co2e",
-    "gwp_c4_kg_co2e",
-    "gwp_d_kg_co2e",
-    "gwp_total_declared_kg_co2e",
-    "recycled_content_pct",
-    "renewable_electricity_pct",
-]
+# What the browser form edits: the product, then the service's content fields except the import-only ones.
+IMPORT_ONLY_FIELDS = {"document", "source_format", "source_document"}
+FORM_FIELDS = ["product"] + [name for name in DECLARATION_CONTENT_FIELDS if name not in IMPORT_ONLY_FIELDS]
 
 
 class ProductChoiceField(forms.ModelChoiceField):
