@@ -12,6 +12,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "daily-declaration-expiry": {
+        "task": "disclosures.tasks.declarations_expire",
+        "schedule": crontab(hour=0, minute=15),
+    },
     "nightly-full-rollup": {
         "task": "accounting.tasks.footprints_recompute_all",
         "schedule": crontab(hour=2, minute=30),

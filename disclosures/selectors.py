@@ -6,7 +6,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from carbon_platform.tenancy.models import Organisation
 
-from .choices import KG_PER_MASS_UNIT, DeclarationStatus
+from . import checks
+from .choices import DeclarationStatus
 from .models import Declaration, Product
 
 
@@ -57,7 +58,11 @@ def declaration_visible_to(*, organisation: Organisation | None, declaration_id:
 
 def kg_co2e_per_kg_a1_a3(declaration: Declaration) -> Decimal | None:
     """The declaration's A1-A3 GWP converted from its declared unit to kg CO2e per kg of product."""
-    kg_per_unit = KG_PER_MASS_UNIT.get(declaration.declared_unit) or declaration.mass_kg_per_declared_unit
-    if not kg_per_unit or declaration.gwp_a1_a3_kg_co2e is None:
-        return None
-    return declaration.gwp_a1_a3_kg_co2e / (Decimal(kg_per_unit) * declaration.declared_amount)
+    return checks.a1_a3_kg_co2e_per_kg(
+        {
+            "declared_unit": declaration.declared_unit,
+            "declared_amount": declaration.declared_amount,
+            "mass_kg_per_declared_unit": declaration.mass_kg_per_declared_unit,
+            "gwp_a1_a3_kg_co2e": declaration.gwp_a1_a3_kg_co2e,
+        }
+    )

@@ -1,5 +1,7 @@
 """Writes of the supplier side: declarations through their workflow, each step audited."""
 
+from datetime import date
+
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -11,8 +13,17 @@ from carbon_platform.tenancy.choices import AuditAction, OrganisationKind
 from carbon_platform.tenancy.selectors import organisation_of
 from carbon_platform.tenancy.services import audit_record
 
-from .choices import EDITABLE_STATUSES, DeclarationStatus, ReviewDecision
-from .models import Declaration, Product, Review
+from . import checks
+from .choices import EDITABLE_STATUSES, DeclarationStatus, ReviewDecision, SourceFormat
+from .models import Declaration, Finding, Product, Review
+
+# Statuses a declaration does not leave again; a new version can start once its predecessor's drafts end here.
+CLOSED_STATUSES = {
+    DeclarationStatus.REJECTED,
+    DeclarationStatus.WITHDRAWN,
+    DeclarationStatus.EXPIRED,
+    DeclarationStatus.SUPERSEDED,
+}
 
 # Content fields a supplier sets; everything else is workflow state owned by the services.
 DECLARATION_CONTENT_FIELDS = [
@@ -79,7 +90,178 @@ def declaration_create(*, actor, product: Product, data: dict) -> Declaration:
             obj=declaration,
             after=_snapshot(declaration),
         )
+        declaration_checks_run(declaration=declaration)
     return declaration
+
+
+def declaration_update(*, actor, declaration: Declaration, data: dict) -> Declaration:
+    """Edit the content of a draft or of a declaration sent back for changes; the audit event keeps the diff."""
+    organisation = _supplier_org_of(actor, declaration.product)
+    unknown = set(data) - set(DECLARATION_CONTENT_FIELDS)
+    if unknown:
+        raise ApplicationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    plant = data.get("plant")
+    if plant is not None and plant.supplier_id != declaration.product.supplier_id:
+        raise ApplicationError(_("The plant must belong to the product's supplier."), field="plant")
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        _require_editable(declaration)
+        before = _snapshot(declaration)
+        for name, value in data.items():
+            setattr(declaration, name, value)
+        declaration.full_clean()
+        declaration.save()
+        after = _snapshot(declaration)
+        changed = sorted(name for name in after if before.get(name) != after.get(name))
+        if changed:
+            audit_record(
+                actor=actor,
+                organisation=organisation,
+                action=AuditAction.UPDATED,
+                obj=declaration,
+                before={name: before.get(name) for name in changed},
+                after={name: after[name] for name in changed},
+            )
+        declaration_checks_run(declaration=declaration)
+    return declaration
+
+
+def declaration_new_version(*, actor, declaration: Declaration) -> Declaration:
+    """A draft copy of an approved declaration, version + 1, that supersedes it once approved."""
+    organisation = _supplier_org_of(actor, declaration.product)
+    with transaction.atomic():
+        current = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        if current.status != DeclarationStatus.APPROVED:
+            raise ApplicationError(_("Only an approved declaration can get a new version."))
+        if current.superseded_by.exclude(status__in=CLOSED_STATUSES).exists():
+            raise ApplicationError(_("A new version of this declaration is already in progress."))
+        content = {name: getattr(current, name) for name in DECLARATION_CONTENT_FIELDS}
+        content["source_format"] = SourceFormat.FORM
+        content["source_document"] = ""
+        latest = current.product.declarations.order_by("-version").values_list("version", flat=True).first()
+        draft = Declaration(
+            product=current.product,
+            created_by=actor,
+            status=DeclarationStatus.DRAFT,
+            version=(latest or current.version) + 1,
+            supersedes=current,
+            **content,
+        )
+        draft.full_clean()
+        draft.save()
+        audit_record(
+            actor=actor,
+            organisation=organisation,
+            action=AuditAction.CREATED,
+            obj=draft,
+            after={**_snapshot(draft), "supersedes": current.pk},
+        )
+        declaration_checks_run(declaration=draft)
+    return draft
+
+
+def declaration_withdraw(*, actor, declaration: Declaration, reason: str) -> Declaration:
+    """The supplier withdraws an approved declaration; the models that used it fall back on commit."""
+    organisation = _supplier_org_of(actor, declaration.product)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Say why the declaration is withdrawn."), field="reason")
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().select_related("product").get(pk=declaration.pk)
+        if declaration.status != DeclarationStatus.APPROVED:
+            raise ApplicationError(_("Only an approved declaration can be withdrawn."))
+        before = _snapshot(declaration)
+        declaration.status = DeclarationStatus.WITHDRAWN
+        declaration.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            organisation=organisation,
+            action=AuditAction.WITHDRAWN,
+            obj=declaration,
+            before=before,
+            after={**_snapshot(declaration), "reason": reason},
+        )
+        _enqueue_recompute(
+            product=declaration.product,
+            trigger=RollupTrigger.DECLARATION_WITHDRAWN,
+            trigger_object=f"declaration:{declaration.pk}",
+        )
+    return declaration
+
+
+def declarations_expire(*, today: date | None = None) -> int:
+    """Mark approved declarations past their valid-until as expired and recompute what used them."""
+    today = today or timezone.localdate()
+    expired = 0
+    due = Declaration.objects.filter(status=DeclarationStatus.APPROVED, valid_until__lt=today)
+    for declaration_id in due.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            declaration = (
+                Declaration.objects.select_for_update()
+                .select_related("product__supplier")
+                .filter(pk=declaration_id, status=DeclarationStatus.APPROVED)
+                .first()
+            )
+            if declaration is None:  # another run got there first
+                continue
+            before = _snapshot(declaration)
+            declaration.status = DeclarationStatus.EXPIRED
+            declaration.save(update_fields=["status", "updated_at"])
+            audit_record(
+                actor=None,
+                organisation=declaration.product.supplier,
+                action=AuditAction.EXPIRED,
+                obj=declaration,
+                before=before,
+                after=_snapshot(declaration),
+            )
+            _enqueue_recompute(
+                product=declaration.product,
+                trigger=RollupTrigger.DECLARATION_EXPIRED,
+                trigger_object=f"declaration:{declaration.pk}",
+            )
+            expired += 1
+    return expired
+
+
+def declaration_checks_run(*, declaration: Declaration) -> list[Finding]:
+    """Recompute the automated findings of one declaration and store them in place of the old ones."""
+    product = declaration.product
+    fields = {name: getattr(declaration, name) for name in DECLARATION_CONTENT_FIELDS}
+    taken = (
+        Declaration.objects.filter(registration_number=declaration.registration_number)
+        .exclude(product_id=product.id)
+        .exists()
+    )
+    results = checks.run_checks(
+        fields,
+        family=product.material.family,
+        route=product.route,
+        today=timezone.localdate(),
+        registration_taken_elsewhere=taken,
+        has_document=bool(declaration.document),
+    )
+    with transaction.atomic():
+        declaration.findings.all().delete()
+        return Finding.objects.bulk_create(
+            Finding(
+                declaration=declaration,
+                code=result.code,
+                severity=result.severity,
+                field=result.field,
+                message_en=result.message_en,
+                message_zh=result.message_zh,
+            )
+            for result in results
+        )
+
+
+def _require_editable(declaration: Declaration) -> None:
+    if declaration.status not in EDITABLE_STATUSES:
+        raise ApplicationError(
+            _("Only a draft or a declaration with changes requested can be changed; this one is %(status)s.")
+            % {"status": declaration.get_status_display()}
+        )
 
 
 def declaration_submit(*, actor, declaration: Declaration) -> Declaration:
@@ -96,6 +278,12 @@ def declaration_submit(*, actor, declaration: Declaration) -> Declaration:
             )
         before = _snapshot(declaration)
         declaration.full_clean()
+        blocking = [f for f in declaration_checks_run(declaration=declaration) if f.severity == "error"]
+        if blocking:
+            raise ApplicationError(
+                _("Fix these before submitting: %(findings)s")
+                % {"findings": " ".join(finding.message_en for finding in blocking)}
+            )
         declaration.status = DeclarationStatus.SUBMITTED
         declaration.submitted_at = timezone.now()
         declaration.save(update_fields=["status", "submitted_at", "updated_at"])
