@@ -249,6 +249,14 @@ class ImportBatch(models.Model):
     rows_valid = models.PositiveIntegerField(default=0)
     rows_invalid = models.PositiveIntegerField(default=0)
     row_errors = models.JSONField(default=list, blank=True)
+    # One entry per parsed record: location, product, fields (as text), errors and findings: the preview.
+    records = models.JSONField(default=list, blank=True)
+    # For openEPD and ILCD files, which carry no product of ours: the product the uploader chose.
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_batches"
+    )
+    error = models.TextField(_("file error"), blank=True)
+    declarations_created = models.PositiveIntegerField(default=0)
     progress_pct = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -70,6 +70,40 @@ def audit_record(
     return event
 
 
+def audit_record_many(
+    *,
+    actor,
+    organisation: Organisation | None,
+    action: str,
+    entries: list[tuple[Any, dict | None, dict | None]],
+) -> list[AuditEvent]:
+    """Append one event per (object, before, after), chained in order, in one insert (bulk imports)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_CHAIN_LOCK_ID])
+        previous_hash = (
+            AuditEvent.objects.order_by("-id").values_list("event_hash", flat=True).first() or GENESIS_HASH
+        )
+        events = []
+        now = timezone.now()
+        for obj, before, after in entries:
+            event = AuditEvent(
+                actor=actor if getattr(actor, "pk", None) else None,
+                organisation=organisation,
+                action=action,
+                object_type=obj._meta.label,
+                object_id=str(obj.pk),
+                before=_json_safe(before),
+                after=_json_safe(after),
+                created_at=now,
+                previous_hash=previous_hash,
+            )
+            event.event_hash = previous_hash = _event_hash(previous_hash=previous_hash, event=event)
+            events.append(event)
+        return AuditEvent.objects.bulk_create(events, batch_size=2000)
+
+
 @dataclass(frozen=True)
 class ChainVerdict:
     events_checked: int

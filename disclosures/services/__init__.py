@@ -13,9 +13,9 @@ from carbon_platform.tenancy.choices import AuditAction, OrganisationKind
 from carbon_platform.tenancy.selectors import organisation_of
 from carbon_platform.tenancy.services import audit_record
 
-from . import checks
-from .choices import EDITABLE_STATUSES, DeclarationStatus, ReviewDecision, SourceFormat
-from .models import Declaration, Finding, Product, Review
+from .. import checks
+from ..choices import EDITABLE_STATUSES, DeclarationStatus, ReviewDecision, SourceFormat
+from ..models import Declaration, Finding, Product, Review
 
 # Statuses a declaration does not leave again; a new version can start once its predecessor's drafts end here.
 CLOSED_STATUSES = {
@@ -392,3 +392,10 @@ def _enqueue_recompute(*, product: Product, trigger: str, trigger_object: str) -
         trigger=trigger, model_ids=model_ids, trigger_object=trigger_object
     )
     transaction.on_commit(lambda: rollup_run_execute.delay(run.id))
+
+
+# The import workflow lives beside the declaration services and is reached through this package too.
+from .imports import import_batch_commit as import_batch_commit  # noqa: E402
+from .imports import import_batch_create as import_batch_create  # noqa: E402
+from .imports import import_batch_validate as import_batch_validate  # noqa: E402
+from .imports import import_format_for as import_format_for  # noqa: E402

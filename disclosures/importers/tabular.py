@@ -1,0 +1,300 @@
+"""CSV and XLSX declarations: one row per declaration, English or Chinese headers, parsed column-wise with pandas.
+
+The template (`template_csv`, `template_xlsx`) has one header per column, "English / 中文"; a file may use
+either half, the whole, or the field name. Types are checked a column at a time (vectorised), and every
+problem becomes an error on its row naming the column, so a supplier can fix exactly that cell.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
+
+from ..choices import DeclaredUnit, Standard
+from . import MAX_RECORDS, MAX_UNCOMPRESSED_BYTES, MAX_UPLOAD_BYTES, ImportFileError, ParsedRecord
+
+HEADER_ROW = 1  # spreadsheet row number of the header; data starts on the next row
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    en: str
+    zh: str
+    kind: str  # product | text | date | unit | standard | positive | non_negative | signed | percent
+    required: bool = False
+    example: str = ""
+
+    @property
+    def header(self) -> str:
+        return f"{self.en} / {self.zh}"
+
+
+COLUMNS = [
+    Column("product", "Product (id or name)", "产品（编号或名称）", "product", True, "Hot-rolled coil Q235B"),
+    Column("registration_number", "Registration number", "注册号", "text", True, "EPD-CN-2026-0001"),
+    Column("standard", "Standard", "标准", "standard", False, "EN 15804+A2"),
+    Column("programme_operator", "Programme operator", "项目运营方", "text", False, "China EPD Programme"),
+    Column("verifier", "Verifier", "验证方", "text", False, "CQC Verification"),
+    Column("pcr", "PCR", "产品类别规则", "text", False, "PCR 2012:01"),
+    Column("issue_date", "Issue date (YYYY-MM-DD)", "签发日期", "date", True, "2026-03-01"),
+    Column("valid_until", "Valid until (YYYY-MM-DD)", "有效期至", "date", True, "2031-02-28"),
+    Column("declared_unit", "Declared unit (kg, t, m2, piece)", "声明单位", "unit", True, "t"),
+    Column("declared_amount", "Declared amount", "声明数量", "positive", False, "1"),
+    Column("mass_kg_per_declared_unit", "Mass per declared unit (kg)", "每声明单位质量（千克）", "positive"),
+    Column(
+        "gwp_a1_a3_kg_co2e",
+        "GWP A1-A3 (kg CO2e per declared unit)",
+        "A1-A3全球变暖潜势（千克二氧化碳当量/声明单位）",
+        "non_negative",
+        True,
+        "2050.5",
+    ),
+    Column("gwp_a4_kg_co2e", "GWP A4", "A4全球变暖潜势", "signed"),
+    Column("gwp_c1_kg_co2e", "GWP C1", "C1全球变暖潜势", "signed"),
+    Column("gwp_c2_kg_co2e", "GWP C2", "C2全球变暖潜势", "signed"),
+    Column("gwp_c3_kg_co2e", "GWP C3", "C3全球变暖潜势", "signed"),
+    Column("gwp_c4_kg_co2e", "GWP C4", "C4全球变暖潜势", "signed"),
+    Column("gwp_d_kg_co2e", "GWP D", "D模块全球变暖潜势", "signed"),
+    Column("gwp_total_declared_kg_co2e", "Declared GWP total", "声明的GWP总量", "signed"),
+    Column("recycled_content_pct", "Recycled content (%)", "再生材料含量（%）", "percent"),
+    Column("renewable_electricity_pct", "Renewable electricity (%)", "可再生电力比例（%）", "percent"),
+]
+COLUMN_BY_FIELD = {column.field: column for column in COLUMNS}
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_UNITS = {value.lower(): value for value in DeclaredUnit.values}
+_STANDARDS = {value.lower(): value for value in Standard.values}
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().lower()
+
+
+_HEADER_LOOKUP = {
+    _normalise(name): column.field
+    for column in COLUMNS
+    for name in (column.field, column.en, column.zh, column.header)
+}
+
+
+def template_csv() -> bytes:
+    """Header row plus one example row, UTF-8 with a byte-order mark so Excel opens the Chinese correctly."""
+    frame = pd.DataFrame([[column.example for column in COLUMNS]], columns=[c.header for c in COLUMNS])
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def template_xlsx() -> bytes:
+    buffer = io.BytesIO()
+    frame = pd.DataFrame([[column.example for column in COLUMNS]], columns=[c.header for c in COLUMNS])
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name="declarations")
+        sheet = writer.sheets["declarations"]
+        for index, column in enumerate(COLUMNS, start=1):
+            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
+                14, min(48, len(column.header))
+            )
+    return buffer.getvalue()
+
+
+def parse_tabular(data: bytes, *, filename: str) -> list[ParsedRecord]:
+    """Rows of a CSV or XLSX file -> records; the file's format is decided by its content, not its name."""
+    if not data:
+        raise ImportFileError("The file is empty.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB. Split it."
+        )
+    frame = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
+    frame = _rename_headers(frame)
+    frame = frame.loc[~(frame == "").all(axis=1)]  # blank lines are not rows
+    if frame.empty:
+        raise ImportFileError("The file has a header but no data rows.")
+    if len(frame) > MAX_RECORDS:
+        raise ImportFileError(f"The file has {len(frame)} rows; the limit is {MAX_RECORDS}.")
+    return _records(frame)
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    if b"\x00" in data[:4096]:
+        raise ImportFileError("This is not a CSV text file (it contains binary data). Upload CSV or XLSX.")
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK/GB18030
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte sequence
+        raise ImportFileError("The file is neither UTF-8 nor GB18030 text.")
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+    except pd.errors.EmptyDataError as error:
+        raise ImportFileError("The file is empty.") from error
+    except pd.errors.ParserError as error:
+        match = re.search(r"line (\d+)", str(error))
+        where = f"row {match.group(1)}" if match else ""
+        raise ImportFileError(
+            "A row has more cells than the header (check the delimiter and quoting).", location=where
+        ) from error
+
+
+def _read_xlsx(data: bytes) -> pd.DataFrame:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_UNCOMPRESSED_BYTES:
+                raise ImportFileError(
+                    f"The spreadsheet unpacks to {unpacked / 1e6:.0f} MB; the limit is {MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB."
+                )
+            if "xl/workbook.xml" not in archive.namelist():
+                raise ImportFileError("This zip file is not an XLSX workbook.")
+        return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl")
+    except ImportFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise ImportFileError(f"The XLSX workbook cannot be read: {error}") from error
+
+
+def _rename_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    renamed, seen = {}, {}
+    for position, header in enumerate(frame.columns, start=1):
+        text = str(header)
+        if text.startswith("Unnamed:") and (frame[header] == "").all():
+            continue  # an empty trailing column Excel left behind
+        field = _HEADER_LOOKUP.get(_normalise(text))
+        if field is None:
+            raise ImportFileError(
+                f"Unknown column '{text}' (column {position}). Use the template's headers.",
+                location=f"row {HEADER_ROW}",
+            )
+        if field in seen:
+            raise ImportFileError(
+                f"Column '{text}' (column {position}) repeats column {seen[field]}.",
+                location=f"row {HEADER_ROW}",
+            )
+        seen[field] = position
+        renamed[header] = field
+    missing = [column.en for column in COLUMNS if column.required and column.field not in seen]
+    if missing:
+        raise ImportFileError(
+            "Required columns are missing: " + ", ".join(missing) + ".", location=f"row {HEADER_ROW}"
+        )
+    frame = frame[list(renamed)].rename(columns=renamed)
+    return frame.apply(lambda column: column.astype(str).str.strip())
+
+
+def _records(frame: pd.DataFrame) -> list[ParsedRecord]:
+    """Check each column vectorised, then assemble one record per row with its errors."""
+    errors: dict[int, list[tuple[str, str]]] = {}
+    values: dict[str, pd.Series] = {}
+    for field in frame.columns:
+        column = COLUMN_BY_FIELD[field]
+        cells = frame[field]
+        empty = cells == ""
+        if column.required:
+            _flag(errors, cells.index[empty], field, f"{column.en} is required.")
+        checker = _CHECKERS.get(column.kind)
+        if checker is None:
+            values[field] = cells
+            continue
+        parsed, bad, message = checker(cells)
+        bad = bad & ~empty
+        _flag(errors, cells.index[bad], field, message, cells)
+        values[field] = parsed.astype(object).where(~(empty | bad), None)
+    row_numbers = frame.index.to_numpy() + HEADER_ROW + 1
+    columns = list(values)
+    records = []
+    for position, row_values in enumerate(zip(*(values[c].tolist() for c in columns), strict=True)):
+        index = frame.index[position]
+        fields = {
+            name: value for name, value in zip(columns, row_values, strict=True) if value not in (None, "")
+        }
+        product = fields.pop("product", None)
+        record = ParsedRecord(
+            location=f"row {row_numbers[position]}",
+            fields=fields,
+            product_ref=({"id": int(product)} if product.isdigit() else {"name": product})
+            if product
+            else None,
+        )
+        for field, message in errors.get(index, ()):
+            record.error(field, message)
+        records.append(record)
+    return records
+
+
+def _flag(errors, index, field: str, message: str, cells: pd.Series | None = None) -> None:
+    for row in index:
+        text = message.format(value=cells[row]) if cells is not None else message
+        errors.setdefault(row, []).append((field, text))
+
+
+def _decimal_checker(kind: str):
+    def check(cells: pd.Series):
+        numbers = pd.to_numeric(cells, errors="coerce").astype(float)
+        bad = ~np.isfinite(numbers.to_numpy())
+        message = "'{value}' is not a number."
+        if kind == "positive":
+            out = numbers <= 0
+            message = "'{value}' must be a number greater than zero."
+        elif kind == "non_negative":
+            out = numbers < 0
+            message = "'{value}' must be a number, zero or more (GWP A1-A3 cannot be negative)."
+        elif kind == "percent":
+            out = (numbers < 0) | (numbers > 100)
+            message = "'{value}' must be a percentage from 0 to 100."
+        else:
+            out = pd.Series(False, index=cells.index)
+        bad = bad | out.to_numpy(dtype=bool)
+        parsed = cells.map(_to_decimal)
+        return parsed, pd.Series(bad, index=cells.index), message
+
+    return check
+
+
+def _to_decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _check_date(cells: pd.Series):
+    parts = cells.str.extract(_DATE)
+    iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
+    stamps = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")  # 2026-02-30 -> NaT
+    parsed = pd.Series(stamps.dt.date, index=cells.index, dtype=object).where(stamps.notna(), None)
+    return parsed, stamps.isna(), "'{value}' is not a date; write it as YYYY-MM-DD."
+
+
+def _check_unit(cells: pd.Series):
+    parsed = cells.str.lower().map(_UNITS)
+    known = ", ".join(DeclaredUnit.values)
+    return (
+        parsed,
+        parsed.isna(),
+        "'{value}' is not a declared unit this platform knows; use one of: " + known + ".",
+    )
+
+
+def _check_standard(cells: pd.Series):
+    parsed = cells.str.lower().map(_STANDARDS)
+    known = ", ".join(Standard.values)
+    return parsed, parsed.isna(), "'{value}' is not a supported standard; use one of: " + known + "."
+
+
+_CHECKERS = {
+    "date": _check_date,
+    "unit": _check_unit,
+    "standard": _check_standard,
+    "positive": _decimal_checker("positive"),
+    "non_negative": _decimal_checker("non_negative"),
+    "signed": _decimal_checker("signed"),
+    "percent": _decimal_checker("percent"),
+}

@@ -1,0 +1,345 @@
+"""The import workflow: upload a file, validate every record into a preview, then commit all of them or none.
+
+Parsing is the importers' job (no database); this module resolves products, runs the model's own validation
+and the automated checks on each record, stores the preview on the batch, and on commit writes every
+declaration, its audit event and its findings in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carbon_platform.api import ApplicationError
+from carbon_platform.tenancy.choices import AuditAction, OrganisationKind
+from carbon_platform.tenancy.selectors import organisation_of
+from carbon_platform.tenancy.services import audit_record, audit_record_many
+
+from .. import checks
+from ..choices import DeclarationStatus, ImportStatus, SourceFormat
+from ..importers import MAX_UPLOAD_BYTES, ImportFileError, ParsedRecord
+from ..importers.tabular import parse_tabular
+from ..models import Declaration, Finding, ImportBatch, Product
+
+# Files up to this size are validated in the request; larger ones by a Celery task with a progress bar.
+INLINE_VALIDATION_BYTES = 512 * 1024
+# Formats whose documents carry no product of ours: the uploader picks the product on the form.
+FORMATS_NEEDING_PRODUCT = {SourceFormat.OPENEPD, SourceFormat.ILCD}
+_FORMAT_BY_SUFFIX = {
+    ".csv": SourceFormat.CSV,
+    ".xlsx": SourceFormat.XLSX,
+    ".json": SourceFormat.OPENEPD,
+    ".xml": SourceFormat.ILCD,
+    ".zip": SourceFormat.ILCD,
+}
+_NOT_VALIDATED = {"product", "status", "version", "supersedes", "created_by", "plant", "document"}
+
+
+def import_format_for(filename: str) -> str | None:
+    """The import format a file name implies, or None when the suffix is not one we read."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return _FORMAT_BY_SUFFIX.get(suffix)
+
+
+def _parse(source_format: str, data: bytes, filename: str) -> list[ParsedRecord]:
+    if source_format in (SourceFormat.CSV, SourceFormat.XLSX):
+        return parse_tabular(data, filename=filename)
+    if source_format == SourceFormat.OPENEPD:
+        from ..importers.openepd_json import parse_openepd
+
+        return parse_openepd(data, filename=filename)
+    if source_format == SourceFormat.ILCD:
+        from ..importers.ilcd_xml import parse_ilcd
+
+        return parse_ilcd(data, filename=filename)
+    raise ImportFileError(f"Unknown import format {source_format}.")
+
+
+def import_batch_create(*, actor, upload, product: Product | None = None) -> ImportBatch:
+    """Store an uploaded file as a batch; validate it now when small, else in a background task."""
+    organisation = organisation_of(actor)
+    if organisation is None or organisation.kind != OrganisationKind.SUPPLIER:
+        raise ApplicationError(_("Only suppliers import declarations."), status_code=403)
+    source_format = import_format_for(upload.name)
+    if source_format is None:
+        raise ApplicationError(
+            _("%(name)s: upload a .csv, .xlsx, openEPD .json, or ILCD .xml or .zip file.")
+            % {"name": upload.name},
+            field="file",
+        )
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ApplicationError(
+            _("%(name)s is %(size).1f MB; the limit is %(limit).0f MB.")
+            % {"name": upload.name, "size": upload.size / 1e6, "limit": MAX_UPLOAD_BYTES / 1e6},
+            field="file",
+        )
+    if source_format in FORMATS_NEEDING_PRODUCT:
+        if product is None:
+            raise ApplicationError(_("Choose the product this document declares."), field="product")
+        if product.supplier_id != organisation.id:
+            raise ApplicationError(
+                _("The product must be one of your own."), field="product", status_code=403
+            )
+    batch = ImportBatch(
+        organisation=organisation,
+        uploaded_by=actor,
+        source_format=source_format,
+        filename=upload.name[:255],
+        product=product if source_format in FORMATS_NEEDING_PRODUCT else None,
+    )
+    batch.file.save(upload.name, upload, save=False)
+    batch.save()
+    if upload.size <= INLINE_VALIDATION_BYTES:
+        return import_batch_validate(batch_id=batch.id)
+    from ..tasks import import_batch_validate as validate_task
+
+    transaction.on_commit(lambda: validate_task.delay(batch.id))
+    return batch
+
+
+def _progress(batch: ImportBatch, pct: int) -> None:
+    batch.progress_pct = pct
+    ImportBatch.objects.filter(pk=batch.pk).update(progress_pct=pct)
+
+
+def import_batch_validate(*, batch_id: int) -> ImportBatch:
+    """Parse the stored file and build the preview: every record with its errors and findings."""
+    batch = ImportBatch.objects.select_related("organisation", "product__material").get(pk=batch_id)
+    if batch.status not in (ImportStatus.UPLOADED, ImportStatus.VALIDATING):
+        return batch
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.VALIDATING, progress_pct=5)
+    try:
+        with batch.file.open("rb") as handle:
+            data = handle.read()
+        records = _parse(batch.source_format, data, batch.filename)
+    except ImportFileError as error:
+        return _fail(batch, error)
+    _progress(batch, 40)
+    products = _resolve_products(batch, records)
+    _progress(batch, 55)
+    preview = _validate_records(batch, records, products)
+    _progress(batch, 90)
+    invalid = sum(1 for entry in preview if entry["errors"])
+    batch.records = preview
+    batch.rows_total = len(preview)
+    batch.rows_invalid = invalid
+    batch.rows_valid = len(preview) - invalid
+    batch.row_errors = [
+        {"location": entry["location"], **error} for entry in preview for error in entry["errors"]
+    ][:1000]
+    batch.status = ImportStatus.VALIDATED
+    batch.progress_pct = 100
+    batch.save()
+    return batch
+
+
+def _fail(batch: ImportBatch, error: ImportFileError) -> ImportBatch:
+    batch.status = ImportStatus.FAILED
+    batch.error = f"{error.location}: {error.message}" if error.location else error.message
+    batch.progress_pct = 100
+    batch.finished_at = timezone.now()
+    batch.save()
+    return batch
+
+
+def _resolve_products(batch: ImportBatch, records: list[ParsedRecord]) -> list[Product | None]:
+    if batch.product is not None:
+        return [batch.product] * len(records)
+    own = list(Product.objects.filter(supplier=batch.organisation).select_related("material"))
+    by_id = {product.id: product for product in own}
+    by_name: dict[str, list[Product]] = {}
+    for product in own:
+        by_name.setdefault(product.name.strip().lower(), []).append(product)
+    resolved = []
+    for record in records:
+        reference = record.product_ref or {}
+        product = None
+        if "id" in reference:
+            product = by_id.get(reference["id"])
+            if product is None:
+                record.error("product", f"No product of yours has id {reference['id']}.")
+        elif "name" in reference:
+            matches = by_name.get(reference["name"].strip().lower(), [])
+            if len(matches) == 1:
+                product = matches[0]
+            elif matches:
+                record.error(
+                    "product", f"Several of your products are named '{reference['name']}'; use the id."
+                )
+            else:
+                record.error("product", f"No product of yours is named '{reference['name']}'.")
+        elif not any(error.field == "product" for error in record.errors):
+            record.error("product", "Product (id or name) is required.")
+        resolved.append(product)
+    return resolved
+
+
+def _validate_records(batch, records: list[ParsedRecord], products: list[Product | None]) -> list[dict]:
+    numbers = Counter(record.fields.get("registration_number") for record in records)
+    taken = _registration_numbers_taken(records, products)
+    today = timezone.localdate()
+    preview = []
+    for record, product in zip(records, products, strict=True):
+        declaration = Declaration(product=product, **_content(record, batch.source_format))
+        try:
+            declaration.clean_fields(exclude=_NOT_VALIDATED | {e.field for e in record.errors})
+            declaration.clean()
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                if not any(existing.field == field for existing in record.errors):
+                    for message in messages:
+                        record.error(field, message)
+        number = record.fields.get("registration_number")
+        if number and numbers[number] > 1:
+            record.error(
+                "registration_number",
+                f"Registration number {number} appears {numbers[number]} times in this file.",
+            )
+        findings = []
+        if product is not None:
+            findings = checks.run_checks(
+                record.fields,
+                family=product.material.family,
+                route=product.route,
+                today=today,
+                registration_taken_elsewhere=(number, product.id) in taken,
+                has_document=False,
+            )
+            for finding in findings:  # the blocking ones stop the commit like any other error
+                if finding.severity == "error" and not any(e.field == finding.field for e in record.errors):
+                    record.error(finding.field, finding.message_en)
+        preview.append(
+            {
+                "location": record.location,
+                "product_id": product.id if product else None,
+                "plant_id": product.plant_id if product else None,
+                "product": product.name if product else (record.product_ref or {}).get("name", ""),
+                "fields": {name: _text(value) for name, value in record.fields.items()},
+                "info": record.info,
+                "errors": [asdict(error) for error in record.errors],
+                "findings": [asdict(f) for f in findings if f.code != "document.missing"],
+                "raw_document": record.raw_document,
+            }
+        )
+    return preview
+
+
+def _registration_numbers_taken(records, products) -> set[tuple[str, int]]:
+    """(registration number, product id) pairs whose number another product's declaration already uses."""
+    numbers = {record.fields.get("registration_number") for record in records} - {None}
+    existing: dict[str, set[int]] = {}
+    for number, product_id in Declaration.objects.filter(registration_number__in=numbers).values_list(
+        "registration_number", "product_id"
+    ):
+        existing.setdefault(number, set()).add(product_id)
+    return {
+        (record.fields.get("registration_number"), product.id)
+        for record, product in zip(records, products, strict=True)
+        if product is not None
+        and existing.get(record.fields.get("registration_number"), set()) - {product.id}
+    }
+
+
+def _content(record: ParsedRecord, source_format: str) -> dict:
+    fields = {name: value for name, value in record.fields.items() if name in _DECLARATION_FIELDS}
+    fields.setdefault("source_format", source_format)
+    if record.raw_document:
+        fields["source_document"] = record.raw_document
+    return fields
+
+
+def _text(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def import_batch_commit(*, actor, batch: ImportBatch) -> list[Declaration]:
+    """Write every record of a validated batch as a draft declaration, or nothing at all."""
+    organisation = organisation_of(actor)
+    if organisation is None or organisation.id != batch.organisation_id:
+        raise ApplicationError(_("Only the uploader's organisation can commit this import."), status_code=403)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != ImportStatus.VALIDATED:
+            raise ApplicationError(
+                _("Only a validated import can be committed; this one is %(status)s.")
+                % {"status": batch.get_status_display()}
+            )
+        if batch.rows_invalid:
+            raise ApplicationError(
+                _("%(count)d rows have errors; fix them and upload the file again. Nothing was saved.")
+                % {"count": batch.rows_invalid}
+            )
+        declarations = [_declaration_from_preview(entry, batch, actor) for entry in batch.records]
+        created = Declaration.objects.bulk_create(declarations, batch_size=1000)
+        if created and created[0].pk is None:  # backends that do not return ids
+            created = list(Declaration.objects.filter(created_by=actor).order_by("-id")[: len(declarations)])[
+                ::-1
+            ]
+        audit_record_many(
+            actor=actor,
+            organisation=organisation,
+            action=AuditAction.CREATED,
+            entries=[
+                (
+                    declaration,
+                    None,
+                    {"status": declaration.status, "import_batch": batch.pk, "location": entry["location"]},
+                )
+                for declaration, entry in zip(created, batch.records, strict=True)
+            ],
+        )
+        Finding.objects.bulk_create(
+            [
+                Finding(
+                    declaration=declaration,
+                    code=finding["code"],
+                    severity=finding["severity"],
+                    field=finding["field"],
+                    message_en=finding["message_en"],
+                    message_zh=finding["message_zh"],
+                )
+                for declaration, entry in zip(created, batch.records, strict=True)
+                for finding in entry["findings"]
+            ],
+            batch_size=2000,
+        )
+        batch.status = ImportStatus.COMMITTED
+        batch.declarations_created = len(created)
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "declarations_created", "finished_at"])
+        audit_record(
+            actor=actor,
+            organisation=organisation,
+            action=AuditAction.CREATED,
+            obj=batch,
+            after={"filename": batch.filename, "declarations": len(created), "format": batch.source_format},
+        )
+    return created
+
+
+def _declaration_from_preview(entry: dict, batch: ImportBatch, actor) -> Declaration:
+    content = {
+        name: Declaration._meta.get_field(name).to_python(value)
+        for name, value in entry["fields"].items()
+        if name in _DECLARATION_FIELDS
+    }
+    content.setdefault("source_format", batch.source_format)
+    if entry.get("raw_document"):
+        content["source_document"] = entry["raw_document"]
+    return Declaration(
+        product_id=entry["product_id"],
+        plant_id=entry.get("plant_id"),
+        created_by=actor,
+        status=DeclarationStatus.DRAFT,
+        **content,
+    )
+
+
+_DECLARATION_FIELDS = {
+    field.name for field in Declaration._meta.concrete_fields if field.name not in _NOT_VALIDATED
+} - {"id", "created_at", "updated_at", "submitted_at", "decided_at"}
