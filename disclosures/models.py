@@ -13,7 +13,6 @@ from accounting.choices import ProductionRoute
 from carbon_platform.tenancy.choices import Province
 
 from .choices import (
-    KG_PER_MASS_UNIT,
     DeclarationStatus,
     DeclaredUnit,
     FindingSeverity,
@@ -22,7 +21,16 @@ from .choices import (
     SourceFormat,
     Standard,
 )
+from .rules import declaration_rule_errors
 
+RULE_FIELDS = (
+    "issue_date",
+    "valid_until",
+    "gwp_a1_a3_kg_co2e",
+    "declared_amount",
+    "declared_unit",
+    "mass_kg_per_declared_unit",
+)
 GWP_DIGITS = {"max_digits": 16, "decimal_places": 6}
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -170,23 +178,7 @@ class Declaration(models.Model):
 
     def clean(self) -> None:
         """Cross-field rules every path into a declaration shares (form, import, API)."""
-        errors = {}
-        if self.issue_date and self.valid_until and self.valid_until <= self.issue_date:
-            errors["valid_until"] = _("Valid-until must be after the issue date.")
-        if self.gwp_a1_a3_kg_co2e is not None and self.gwp_a1_a3_kg_co2e < 0:
-            errors["gwp_a1_a3_kg_co2e"] = _("GWP A1-A3 cannot be negative.")
-        if self.declared_amount is not None and self.declared_amount <= 0:
-            errors["declared_amount"] = _("The declared amount must be greater than zero.")
-        if (
-            self.declared_unit
-            and self.declared_unit not in KG_PER_MASS_UNIT
-            and not self.mass_kg_per_declared_unit
-        ):
-            errors["mass_kg_per_declared_unit"] = _(
-                "A declared unit that is not a mass needs the mass per declared unit in kg."
-            )
-        if self.mass_kg_per_declared_unit is not None and self.mass_kg_per_declared_unit <= 0:
-            errors["mass_kg_per_declared_unit"] = _("The mass per declared unit must be greater than zero.")
+        errors = declaration_rule_errors({name: getattr(self, name) for name in RULE_FIELDS})
         if errors:
             raise ValidationError(errors)
 

@@ -25,6 +25,7 @@ from ..choices import DeclarationStatus, ImportStatus, SourceFormat
 from ..importers import MAX_UPLOAD_BYTES, ImportFileError, ParsedRecord
 from ..importers.tabular import parse_tabular
 from ..models import Declaration, Finding, ImportBatch, Product
+from ..rules import declaration_rule_errors
 
 # Files up to this size are validated in the request; larger ones by a Celery task with a progress bar.
 INLINE_VALIDATION_BYTES = 512 * 1024
@@ -185,15 +186,7 @@ def _validate_records(batch, records: list[ParsedRecord], products: list[Product
     today = timezone.localdate()
     preview = []
     for record, product in zip(records, products, strict=True):
-        declaration = Declaration(product=product, **_content(record, batch.source_format))
-        try:
-            declaration.clean_fields(exclude=_NOT_VALIDATED | {e.field for e in record.errors})
-            declaration.clean()
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                if not any(existing.field == field for existing in record.errors):
-                    for message in messages:
-                        record.error(field, message)
+        _field_errors(record)
         number = record.fields.get("registration_number")
         if number and numbers[number] > 1:
             record.error(
@@ -229,6 +222,25 @@ def _validate_records(batch, records: list[ParsedRecord], products: list[Product
     return preview
 
 
+def _field_errors(record: ParsedRecord) -> None:
+    """The model's own field validation (lengths, digits, choices) and cross-field rules, per present field."""
+    failed = {error.field for error in record.errors}
+    for name, value in record.fields.items():
+        if name in failed or name not in _DECLARATION_FIELDS:
+            continue
+        field = Declaration._meta.get_field(name)
+        try:
+            field.validate(value, None)
+            field.run_validators(value)
+        except ValidationError as error:
+            record.error(name, " ".join(error.messages))
+            failed.add(name)
+    present = {name: value for name, value in record.fields.items() if name not in failed}
+    for name, message in declaration_rule_errors(present).items():
+        if name not in failed:
+            record.error(name, str(message))
+
+
 def _registration_numbers_taken(records, products) -> set[tuple[str, int]]:
     """(registration number, product id) pairs whose number another product's declaration already uses."""
     numbers = {record.fields.get("registration_number") for record in records} - {None}
@@ -243,14 +255,6 @@ def _registration_numbers_taken(records, products) -> set[tuple[str, int]]:
         if product is not None
         and existing.get(record.fields.get("registration_number"), set()) - {product.id}
     }
-
-
-def _content(record: ParsedRecord, source_format: str) -> dict:
-    fields = {name: value for name, value in record.fields.items() if name in _DECLARATION_FIELDS}
-    fields.setdefault("source_format", source_format)
-    if record.raw_document:
-        fields["source_document"] = record.raw_document
-    return fields
 
 
 def _text(value) -> str:
