@@ -9,7 +9,7 @@ from .tenancy.choices import OrganisationKind
 from .tenancy.selectors import organisation_of
 
 HOME_BY_KIND = {
-    OrganisationKind.SUPPLIER: "disclosures:declaration-list",
+    OrganisationKind.SUPPLIER: "disclosures:dashboard",
     OrganisationKind.AUDITOR: "disclosures:review-queue",
 }
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounting.choices import ProductionRoute
@@ -75,6 +76,23 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The route must be one of the material family's routes, and the plant the supplier's own."""
+        from accounting.choices import ROUTES_BY_FAMILY
+
+        errors = {}
+        if self.material_id and self.route:
+            allowed = ROUTES_BY_FAMILY.get(self.material.family, set())
+            if self.route not in allowed:
+                errors["route"] = _("%(route)s is not a production route of %(material)s.") % {
+                    "route": self.get_route_display(),
+                    "material": self.material.name_en,
+                }
+        if self.plant_id and self.supplier_id and self.plant.supplier_id != self.supplier_id:
+            errors["plant"] = _("The plant must be one of the supplier's own.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Declaration(models.Model):
@@ -220,6 +238,11 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.severity})"
+
+    @property
+    def message(self) -> str:
+        """The message in the language of the current request."""
+        return self.message_zh if (get_language() or "").startswith("zh") else self.message_en
 
 
 class ImportBatch(models.Model):

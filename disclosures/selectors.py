@@ -1,14 +1,18 @@
 """Reads of the supplier side used by the pages and the API."""
 
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet
+import numpy as np
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from carbon_platform.tenancy.models import Organisation
 
 from . import checks
-from .choices import DeclarationStatus
-from .models import Declaration, Product
+from .choices import DeclarationStatus, FindingSeverity
+from .models import Declaration, ImportBatch, Plant, Product
 
 
 def products_of(*, organisation: Organisation) -> QuerySet[Product]:
@@ -66,3 +70,114 @@ def kg_co2e_per_kg_a1_a3(declaration: Declaration) -> Decimal | None:
             "gwp_a1_a3_kg_co2e": declaration.gwp_a1_a3_kg_co2e,
         }
     )
+
+
+def supplier_dashboard(*, organisation: Organisation, today: date | None = None) -> dict:
+    """What a supplier sees first: counts by status, what needs their action, plants, products, imports."""
+    today = today or timezone.localdate()
+    declarations = Declaration.objects.filter(product__supplier=organisation)
+    counts = dict(declarations.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    related = ("product", "product__material")
+    return {
+        "counts": [(value, label, counts.get(value, 0)) for value, label in DeclarationStatus.choices],
+        "changes_requested": declarations.filter(status=DeclarationStatus.CHANGES_REQUESTED)
+        .select_related(*related)
+        .prefetch_related("reviews")
+        .order_by("decided_at"),
+        "drafts": declarations.filter(status=DeclarationStatus.DRAFT)
+        .select_related(*related)
+        .annotate(errors=Count("findings", filter=Q(findings__severity=FindingSeverity.ERROR)))
+        .order_by("-updated_at")[:20],
+        "expiring": declarations.filter(
+            status=DeclarationStatus.APPROVED,
+            valid_until__lte=today + timedelta(days=checks.EXPIRY_NOTICE_DAYS),
+        )
+        .select_related(*related)
+        .order_by("valid_until"),
+        "plants": Plant.objects.filter(supplier=organisation).annotate(product_count=Count("products")),
+        "products": products_of(organisation=organisation),
+        "imports": ImportBatch.objects.filter(organisation=organisation).order_by("-created_at")[:5],
+    }
+
+
+def review_queue_base(*, organisation: Organisation) -> QuerySet[Declaration]:
+    """Every non-draft declaration an auditor may look at, with the severity counts the filters use."""
+    return (
+        Declaration.objects.exclude(status=DeclarationStatus.DRAFT)
+        .exclude(product__supplier=organisation)
+        .select_related("product", "product__material", "product__supplier")
+        .annotate(
+            error_count=Count("findings", filter=Q(findings__severity=FindingSeverity.ERROR), distinct=True),
+            warning_count=Count(
+                "findings", filter=Q(findings__severity=FindingSeverity.WARNING), distinct=True
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Where one declaration's A1-A3 per kg sits among the approved declarations of the same material."""
+
+    count: int
+    p10: float
+    p25: float
+    p50: float
+    p75: float
+    p90: float
+    low: float
+    high: float
+    value: float | None
+    percentile: float | None  # share of approved values below this one, 0-100
+
+    def x(self, width: float = 560.0, pad: float = 20.0) -> dict[str, float]:
+        """Horizontal positions of each statistic on a `width` wide chart, for the inline SVG."""
+        span = (self.high - self.low) or 1.0
+        scale = lambda v: round(pad + (v - self.low) / span * width, 1)  # noqa: E731
+        names = ("p10", "p25", "p50", "p75", "p90", "low", "high")
+        positions = {name: scale(getattr(self, name)) for name in names}
+        positions["box_width"] = round(positions["p75"] - positions["p25"], 1)
+        if self.value is not None:
+            positions["value"] = scale(self.value)
+        return positions
+
+
+def a1_a3_distribution(*, declaration: Declaration) -> Distribution | None:
+    """Percentiles of A1-A3 (kg CO2e per kg) over approved declarations of the material, as EC3 shows them."""
+    rows = Declaration.objects.filter(
+        product__material_id=declaration.product.material_id, status=DeclarationStatus.APPROVED
+    ).values_list("gwp_a1_a3_kg_co2e", "declared_unit", "declared_amount", "mass_kg_per_declared_unit")
+    values = []
+    for gwp, unit, amount, mass in rows:
+        per_kg = checks.a1_a3_kg_co2e_per_kg(
+            {
+                "gwp_a1_a3_kg_co2e": gwp,
+                "declared_unit": unit,
+                "declared_amount": amount,
+                "mass_kg_per_declared_unit": mass,
+            }
+        )
+        if per_kg is not None:
+            values.append(float(per_kg))
+    if len(values) < 3:
+        return None
+    array = np.array(values)
+    p10, p25, p50, p75, p90 = np.percentile(array, [10, 25, 50, 75, 90])
+    own = kg_co2e_per_kg_a1_a3(declaration)
+    value = float(own) if own is not None else None
+    return Distribution(
+        count=len(values),
+        p10=float(p10),
+        p25=float(p25),
+        p50=float(p50),
+        p75=float(p75),
+        p90=float(p90),
+        low=float(min(array.min(), value if value is not None else array.min())),
+        high=float(max(array.max(), value if value is not None else array.max())),
+        value=value,
+        percentile=float((array < value).mean() * 100) if value is not None else None,
+    )
+
+
+def import_batches_of(*, organisation: Organisation) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(organisation=organisation).select_related("uploaded_by", "product")

@@ -202,9 +202,12 @@ def _records(frame: pd.DataFrame) -> list[ParsedRecord]:
         if checker is None:
             values[field] = cells
             continue
-        parsed, bad, message = checker(cells)
-        bad = bad & ~empty
-        _flag(errors, cells.index[bad], field, message, cells)
+        parsed, problems = checker(cells)
+        bad = pd.Series(False, index=cells.index)
+        for mask, message in problems:
+            mask = mask & ~empty
+            _flag(errors, cells.index[mask], field, message, cells)
+            bad |= mask
         values[field] = parsed.astype(object).where(~(empty | bad), None)
     row_numbers = frame.index.to_numpy() + HEADER_ROW + 1
     columns = list(values)
@@ -235,24 +238,27 @@ def _flag(errors, index, field: str, message: str, cells: pd.Series | None = Non
 
 
 def _decimal_checker(kind: str):
+    range_message = {
+        "positive": "'{value}' must be greater than zero.",
+        "non_negative": "'{value}' cannot be negative.",
+        "percent": "'{value}' must be a percentage from 0 to 100.",
+    }.get(kind)
+
     def check(cells: pd.Series):
         numbers = pd.to_numeric(cells, errors="coerce").astype(float)
-        bad = ~np.isfinite(numbers.to_numpy())
-        message = "'{value}' is not a number."
+        not_number = pd.Series(~np.isfinite(numbers.to_numpy()), index=cells.index)
         if kind == "positive":
             out = numbers <= 0
-            message = "'{value}' must be a number greater than zero."
         elif kind == "non_negative":
             out = numbers < 0
-            message = "'{value}' must be a number, zero or more (GWP A1-A3 cannot be negative)."
         elif kind == "percent":
             out = (numbers < 0) | (numbers > 100)
-            message = "'{value}' must be a percentage from 0 to 100."
         else:
             out = pd.Series(False, index=cells.index)
-        bad = bad | out.to_numpy(dtype=bool)
-        parsed = cells.map(_to_decimal)
-        return parsed, pd.Series(bad, index=cells.index), message
+        problems = [(not_number, "'{value}' is not a number.")]
+        if range_message:
+            problems.append((out & ~not_number, range_message))
+        return cells.map(_to_decimal), problems
 
     return check
 
@@ -270,23 +276,20 @@ def _check_date(cells: pd.Series):
     iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
     stamps = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")  # 2026-02-30 -> NaT
     parsed = pd.Series(stamps.dt.date, index=cells.index, dtype=object).where(stamps.notna(), None)
-    return parsed, stamps.isna(), "'{value}' is not a date; write it as YYYY-MM-DD."
+    return parsed, [(stamps.isna(), "'{value}' is not a date; write it as YYYY-MM-DD.")]
 
 
 def _check_unit(cells: pd.Series):
     parsed = cells.str.lower().map(_UNITS)
     known = ", ".join(DeclaredUnit.values)
-    return (
-        parsed,
-        parsed.isna(),
-        "'{value}' is not a declared unit this platform knows; use one of: " + known + ".",
-    )
+    message = "'{value}' is not a declared unit this platform knows; use one of: " + known + "."
+    return parsed, [(parsed.isna(), message)]
 
 
 def _check_standard(cells: pd.Series):
     parsed = cells.str.lower().map(_STANDARDS)
     known = ", ".join(Standard.values)
-    return parsed, parsed.isna(), "'{value}' is not a supported standard; use one of: " + known + "."
+    return parsed, [(parsed.isna(), "'{value}' is not a supported standard; use one of: " + known + ".")]
 
 
 _CHECKERS = {

@@ -395,6 +395,10 @@ def _enqueue_recompute(*, product: Product, trigger: str, trigger_object: str) -
 
 
 # The import workflow lives beside the declaration services and is reached through this package too.
+from .catalogue import plant_create as plant_create  # noqa: E402
+from .catalogue import plant_update as plant_update  # noqa: E402
+from .catalogue import product_create as product_create  # noqa: E402
+from .catalogue import product_update as product_update  # noqa: E402
 from .imports import import_batch_commit as import_batch_commit  # noqa: E402
 from .imports import import_batch_create as import_batch_create  # noqa: E402
 from .imports import import_batch_validate as import_batch_validate  # noqa: E402

@@ -194,7 +194,9 @@ def _validate_records(batch, records: list[ParsedRecord], products: list[Product
                 f"Registration number {number} appears {numbers[number]} times in this file.",
             )
         findings = []
-        if product is not None:
+        if (
+            product is not None and not record.errors
+        ):  # findings on a broken record would only repeat its errors
             findings = checks.run_checks(
                 record.fields,
                 family=product.material.family,
