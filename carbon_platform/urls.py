@@ -1,7 +1,5 @@
 """Root URLs: auth pages, browser pages of both apps, the REST API, admin and health check."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -10,6 +8,7 @@ from . import views
 
 api_v1 = [
     path("", include("accounting.api.urls")),
+    path("", include("disclosures.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,4 +21,6 @@ urlpatterns = [
     path("", include("accounting.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+]
+# Uploaded files (EPD PDFs, import files) are never served from MEDIA_URL: the document view checks
+# who is asking.

@@ -43,6 +43,24 @@ def review_queue(*, organisation: Organisation) -> QuerySet[Declaration]:
     )
 
 
+def declarations_visible_to(*, organisation: Organisation) -> QuerySet[Declaration]:
+    """Suppliers: their own, every status. Auditors: every non-draft one of other organisations.
+    Carmakers: approved declarations of products in their own BOMs. Operators: all but drafts."""
+    from accounting.models import BomLine
+
+    declarations = Declaration.objects.all()
+    if organisation.kind == "supplier":
+        return declarations.filter(product__supplier=organisation)
+    if organisation.kind == "auditor":
+        return declarations.exclude(status=DeclarationStatus.DRAFT).exclude(product__supplier=organisation)
+    if organisation.kind == "carmaker":
+        bought = BomLine.objects.filter(
+            vehicle_model__carmaker=organisation, supplier_product=OuterRef("product")
+        )
+        return declarations.filter(Exists(bought), status=DeclarationStatus.APPROVED)
+    return declarations.exclude(status=DeclarationStatus.DRAFT)
+
+
 def declaration_visible_to(*, organisation: Organisation | None, declaration_id: int) -> Declaration | None:
     """The declaration if this organisation may see it: its supplier always, auditors once submitted."""
     if organisation is None:
