@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Hard caps that every parser applies before doing real work.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # one uploaded file
+MAX_UPLOAD_BYTES = 20_000_000  # one uploaded file (decimal MB, as the messages say)
 MAX_ARCHIVE_ENTRIES = 500  # files inside one zip
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # all entries of one zip together, decompressed
+MAX_UNCOMPRESSED_BYTES = 100_000_000  # all entries of one zip together, decompressed
 MAX_RECORDS = 50_000  # declarations in one upload
 
 

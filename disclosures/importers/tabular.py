@@ -7,6 +7,7 @@ problem becomes an error on its row naming the column, so a supplier can fix exa
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
@@ -132,7 +133,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     else:  # pragma: no cover - gb18030 decodes any byte sequence
         raise ImportFileError("The file is neither UTF-8 nor GB18030 text.")
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError as error:
         raise ImportFileError("The file is empty.") from error
     except pd.errors.ParserError as error:
@@ -141,6 +142,21 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         raise ImportFileError(
             "A row has more cells than the header (check the delimiter and quoting).", location=where
         ) from error
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas moved surplus leading cells into the index
+        raise ImportFileError(
+            "A row has more cells than the header (check the delimiter and quoting).",
+            location=_first_long_row(text),
+        )
+    return frame
+
+
+def _first_long_row(text: str) -> str:
+    rows = csv.reader(io.StringIO(text))
+    width = len(next(rows, []))
+    for number, row in enumerate(rows, start=HEADER_ROW + 1):
+        if len(row) > width:
+            return f"row {number}"
+    return ""
 
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:
@@ -167,6 +183,13 @@ def _rename_headers(frame: pd.DataFrame) -> pd.DataFrame:
         if text.startswith("Unnamed:") and (frame[header] == "").all():
             continue  # an empty trailing column Excel left behind
         field = _HEADER_LOOKUP.get(_normalise(text))
+        original = re.sub(r"\.\d+$", "", text)  # pandas renames a repeated "X" to "X.1"
+        repeated = _HEADER_LOOKUP.get(_normalise(original))
+        if field is None and repeated in seen:
+            raise ImportFileError(
+                f"Column '{original}' (column {position}) repeats column {seen[repeated]}.",
+                location=f"row {HEADER_ROW}",
+            )
         if field is None:
             raise ImportFileError(
                 f"Unknown column '{text}' (column {position}). Use the template's headers.",
