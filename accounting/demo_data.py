@@ -21,6 +21,7 @@ from carbon_platform.tenancy.services import audit_record
 from carbon_platform.tenancy.validators import USCC_ALPHABET, uscc_check_character
 from disclosures.choices import DeclarationStatus, DeclaredUnit, Standard
 from disclosures.models import Declaration, Plant, Product
+from disclosures.services import declaration_checks_run
 
 from .choices import MaterialFamily, VehicleSystem
 from .models import BomLine, DefaultFactor, Material, VehicleModel
@@ -480,6 +481,7 @@ class DemoSeeder:
             obj=declaration,
             after={"status": status, "seed": "demo"},
         )
+        declaration_checks_run(declaration=declaration)
         return declaration
 
     def _declarations(self) -> None:

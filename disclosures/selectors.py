@@ -133,11 +133,15 @@ def review_queue_base(*, organisation: Organisation) -> QuerySet[Declaration]:
     )
 
 
+MIN_PEERS = 3  # fewer approved peers than this and percentiles say nothing
+
+
 @dataclass(frozen=True)
 class Distribution:
     """Where one declaration's A1-A3 per kg sits among the approved declarations of the same material."""
 
     count: int
+    same_route: bool
     p10: float
     p25: float
     p50: float
@@ -162,9 +166,12 @@ class Distribution:
 
 def a1_a3_distribution(*, declaration: Declaration) -> Distribution | None:
     """Percentiles of A1-A3 (kg CO2e per kg) over approved declarations of the material, as EC3 shows them."""
-    rows = Declaration.objects.filter(
+    approved = Declaration.objects.filter(
         product__material_id=declaration.product.material_id, status=DeclarationStatus.APPROVED
-    ).values_list("gwp_a1_a3_kg_co2e", "declared_unit", "declared_amount", "mass_kg_per_declared_unit")
+    )
+    same_route = approved.filter(product__route=declaration.product.route)
+    peers = same_route if same_route.count() >= MIN_PEERS else approved  # compare like with like when we can
+    rows = peers.values_list("gwp_a1_a3_kg_co2e", "declared_unit", "declared_amount", "mass_kg_per_declared_unit")
     values = []
     for gwp, unit, amount, mass in rows:
         per_kg = checks.a1_a3_kg_co2e_per_kg(
@@ -177,7 +184,7 @@ def a1_a3_distribution(*, declaration: Declaration) -> Distribution | None:
         )
         if per_kg is not None:
             values.append(float(per_kg))
-    if len(values) < 3:
+    if len(values) < MIN_PEERS:
         return None
     array = np.array(values)
     p10, p25, p50, p75, p90 = np.percentile(array, [10, 25, 50, 75, 90])
@@ -185,6 +192,7 @@ def a1_a3_distribution(*, declaration: Declaration) -> Distribution | None:
     value = float(own) if own is not None else None
     return Distribution(
         count=len(values),
+        same_route=peers is same_route,
         p10=float(p10),
         p25=float(p25),
         p50=float(p50),
