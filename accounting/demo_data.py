@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.utils import timezone
 
 from carbon_platform.tenancy.choices import AuditAction, MembershipRole, OrganisationKind
 from carbon_platform.tenancy.models import Membership, Organisation
@@ -344,6 +345,7 @@ class DemoSeeder:
     """Builds the whole demo in one transaction; `seed` is the only entry point."""
 
     def __init__(self, *, seed: int, models: int, today: date):
+        self.now = timezone.now()
         self.rng = random.Random(seed)
         self.models = models
         self.today = today
@@ -449,7 +451,15 @@ class DemoSeeder:
             issue_date = self.today - timedelta(days=self.rng.randint(5 * 365 + 10, 6 * 365))
             valid_until = issue_date + timedelta(days=5 * 365)
         gwp = per_kg * (1000 if per_tonne else 1)
+        submitted_at = decided_at = None
+        if status != DeclarationStatus.DRAFT:  # its own generator, so the main sequence stays as it was
+            timing = random.Random(product.id * 10 + version)
+            submitted_at = self.now - timedelta(days=timing.uniform(0.2, 45))
+            if status != DeclarationStatus.SUBMITTED:
+                decided_at = submitted_at + timedelta(days=timing.uniform(0.1, 0.2))
         declaration = Declaration.objects.create(
+            submitted_at=submitted_at,
+            decided_at=decided_at,
             product=product,
             plant=product.plant,
             version=version,

@@ -194,6 +194,13 @@ class Declaration(models.Model):
     def __str__(self) -> str:
         return f"{self.registration_number} v{self.version}"
 
+    @property
+    def a1_a3_kg_co2e_per_kg(self) -> Decimal | None:
+        """A1-A3 converted from the declared unit to kg CO2e per kg of product (t -> 1000 kg, explicitly)."""
+        from .checks import a1_a3_kg_co2e_per_kg
+
+        return a1_a3_kg_co2e_per_kg({name: getattr(self, name) for name in RULE_FIELDS})
+
     def clean(self) -> None:
         """Cross-field rules every path into a declaration shares (form, import, API)."""
         errors = declaration_rule_errors({name: getattr(self, name) for name in RULE_FIELDS})

@@ -80,14 +80,7 @@ def declaration_visible_to(*, organisation: Organisation | None, declaration_id:
 
 def kg_co2e_per_kg_a1_a3(declaration: Declaration) -> Decimal | None:
     """The declaration's A1-A3 GWP converted from its declared unit to kg CO2e per kg of product."""
-    return checks.a1_a3_kg_co2e_per_kg(
-        {
-            "declared_unit": declaration.declared_unit,
-            "declared_amount": declaration.declared_amount,
-            "mass_kg_per_declared_unit": declaration.mass_kg_per_declared_unit,
-            "gwp_a1_a3_kg_co2e": declaration.gwp_a1_a3_kg_co2e,
-        }
-    )
+    return declaration.a1_a3_kg_co2e_per_kg
 
 
 def supplier_dashboard(*, organisation: Organisation, today: date | None = None) -> dict:
@@ -171,7 +164,9 @@ def a1_a3_distribution(*, declaration: Declaration) -> Distribution | None:
     )
     same_route = approved.filter(product__route=declaration.product.route)
     peers = same_route if same_route.count() >= MIN_PEERS else approved  # compare like with like when we can
-    rows = peers.values_list("gwp_a1_a3_kg_co2e", "declared_unit", "declared_amount", "mass_kg_per_declared_unit")
+    rows = peers.values_list(
+        "gwp_a1_a3_kg_co2e", "declared_unit", "declared_amount", "mass_kg_per_declared_unit"
+    )
     values = []
     for gwp, unit, amount, mass in rows:
         per_kg = checks.a1_a3_kg_co2e_per_kg(

@@ -3,9 +3,18 @@
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from accounting.demo_data import load_reference_data
 from tests.factories import OrganisationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """A request in Chinese leaves its language active in the thread; every test starts in English."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
