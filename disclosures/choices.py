@@ -34,6 +34,7 @@ KG_PER_MASS_UNIT = {DeclaredUnit.KG: 1, DeclaredUnit.TONNE: 1000}
 
 class Standard(models.TextChoices):
     EN_15804_A2 = "EN 15804+A2", "EN 15804+A2"
+    EN_15804_A1 = "EN 15804+A1", "EN 15804+A1"
     ISO_14025 = "ISO 14025", "ISO 14025"
     ISO_14067 = "ISO 14067", "ISO 14067"
     GB_T_24067 = "GB/T 24067-2024", "GB/T 24067-2024"

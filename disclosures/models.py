@@ -59,9 +59,16 @@ class Product(models.Model):
 
     supplier = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="products")
     plant = models.ForeignKey(
-        Plant, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+        Plant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
+        verbose_name=_("plant"),
     )
-    material = models.ForeignKey("accounting.Material", on_delete=models.PROTECT, related_name="products")
+    material = models.ForeignKey(
+        "accounting.Material", on_delete=models.PROTECT, related_name="products", verbose_name=_("material")
+    )
     route = models.CharField(_("production route"), max_length=16, choices=ProductionRoute.choices)
     name = models.CharField(_("name"), max_length=200)
     grade = models.CharField(_("grade or alloy"), max_length=100, blank=True)
@@ -102,9 +109,16 @@ class Declaration(models.Model):
     to kg CO2e per kg once, explicitly, using the unit and, for non-mass units, `mass_kg_per_declared_unit`.
     """
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="declarations")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="declarations", verbose_name=_("product")
+    )
     plant = models.ForeignKey(
-        Plant, null=True, blank=True, on_delete=models.PROTECT, related_name="declarations"
+        Plant,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("plant"),
     )
     registration_number = models.CharField(_("registration number"), max_length=100)
     version = models.PositiveIntegerField(_("version"), default=1)

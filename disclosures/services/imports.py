@@ -21,7 +21,7 @@ from carbon_platform.tenancy.selectors import organisation_of
 from carbon_platform.tenancy.services import audit_record, audit_record_many
 
 from .. import checks
-from ..choices import DeclarationStatus, ImportStatus, SourceFormat
+from ..choices import DeclarationStatus, ImportStatus, SourceFormat, Standard
 from ..importers import MAX_UPLOAD_BYTES, ImportFileError, ParsedRecord
 from ..importers.tabular import parse_tabular
 from ..models import Declaration, Finding, ImportBatch, Product
@@ -205,6 +205,17 @@ def _validate_records(batch, records: list[ParsedRecord], products: list[Product
                 registration_taken_elsewhere=(number, product.id) in taken,
                 has_document=False,
             )
+            if "standard" not in record.fields:
+                record.fields["standard"] = Standard.EN_15804_A2
+                findings.append(
+                    checks.CheckFinding(
+                        "standard.assumed",
+                        "info",
+                        "standard",
+                        "The file names no standard; EN 15804+A2 is assumed. Correct it in the draft if wrong.",
+                        "文件未注明标准；默认采用EN 15804+A2。如有误，请在草稿中更正。",
+                    )
+                )
             for finding in findings:  # the blocking ones stop the commit like any other error
                 if finding.severity == "error" and not any(e.field == finding.field for e in record.errors):
                     record.error(finding.field, finding.message_en)

@@ -75,7 +75,10 @@ def test_a_good_file_previews_then_commits_drafts_with_audit_and_findings(actors
     )
     assert (batch.status, batch.rows_total, batch.rows_valid, batch.rows_invalid) == ("validated", 2, 2, 0)
     assert batch.records[0]["fields"]["gwp_a1_a3_kg_co2e"] == "2050.5"
-    assert [f["code"] for f in batch.records[1]["findings"]] == ["gwp.a1_a3_out_of_range"]  # 9.0 kg/kg > 4.0
+    assert [f["code"] for f in batch.records[1]["findings"]] == [
+        "gwp.a1_a3_out_of_range",
+        "standard.assumed",
+    ]  # 9.0 kg/kg > 4.0
     assert Declaration.objects.count() == 0  # a preview saves nothing
 
     created = services.import_batch_commit(actor=actors.supplier_a, batch=batch)
