@@ -5,17 +5,18 @@ All companies, brands and models are fictional; factor values and ranges come fr
 """
 
 import csv
-import io
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from carbon_platform.bulk import insert_frame
 from carbon_platform.tenancy.choices import AuditAction, MembershipRole, OrganisationKind
 from carbon_platform.tenancy.models import Membership, Organisation
 from carbon_platform.tenancy.services import audit_record
@@ -652,21 +653,7 @@ class DemoSeeder:
 
 def _insert_bom_lines(columns: list[str], rows: list[tuple]) -> int:
     """Fast path for a million lines: COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return 0
-    table = BomLine._meta.db_table
-    if connection.vendor == "postgresql":
-        stream = io.StringIO()
-        writer = csv.writer(stream)
-        for row in rows:
-            writer.writerow(["" if value is None else value for value in row])
-        stream.seek(0)
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '')", stream
-            )
-    else:
-        placeholders = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
-    return len(rows)
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("supplier_product_id",):
+        frame[column] = frame[column].astype("Int64")
+    return insert_frame(BomLine._meta.db_table, frame)
