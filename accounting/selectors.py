@@ -4,9 +4,9 @@ from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
-from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from carbon_platform.bulk import read_frame
 from disclosures.choices import DeclarationStatus
 from disclosures.models import Declaration, Product
 
@@ -18,11 +18,20 @@ from .models import BomLine, DefaultFactor, Footprint, Material, VehicleModel
 ID_CHUNK = 900
 
 
+_LINE_DTYPES = {
+    "line_id": "int64",
+    "model_id": "int64",
+    "component": object,
+    "material_id": "int64",
+    "family": object,
+    "mass_kg": "float64",
+    "product_id": "float64",
+    "share": "float64",
+}
+
+
 def _frame(sql: str, params: Iterable, columns: list[str]) -> pd.DataFrame:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
-        rows = cursor.fetchall()
-    return pd.DataFrame.from_records(rows, columns=columns)
+    return read_frame(sql, list(params), columns, _LINE_DTYPES)
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:

@@ -34,3 +34,25 @@ def insert_frame(table: str, frame: pd.DataFrame) -> int:
 def fixed(series: pd.Series, places: int) -> pd.Series:
     """Floats as decimal text with `places` digits, rounded once, as a DecimalField of that scale stores them."""
     return series.map(f"{{:.{places}f}}".format)
+
+
+def read_frame(sql: str, params: list, columns: list[str], dtypes: dict | None = None) -> pd.DataFrame:
+    """Run a SELECT into a DataFrame: COPY ... TO STDOUT and pandas' CSV reader on PostgreSQL (several
+    times faster than fetching a million tuples), fetchall elsewhere. NULL comes back as NaN."""
+    if connection.vendor == "postgresql":
+        stream = io.StringIO()
+        with connection.cursor() as cursor:
+            query = cursor.mogrify(sql, params).decode()
+            cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", stream)
+        stream.seek(0)
+        if not stream.getvalue():
+            return pd.DataFrame(
+                {column: pd.Series(dtype=(dtypes or {}).get(column, object)) for column in columns}
+            )
+        return pd.read_csv(
+            stream, header=None, names=columns, dtype=dtypes, keep_default_na=False, na_values=[""]
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+    return frame.astype(dtypes) if dtypes else frame
