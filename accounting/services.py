@@ -1,10 +1,10 @@
 """Writes of the accounting side: rollup runs and the footprint revisions they produce."""
 
+import json
 import logging
 import time
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import pandas as pd
 from django.db import connection, transaction
@@ -22,14 +22,6 @@ logger = logging.getLogger(__name__)
 
 # Models written per transaction: small enough to keep locks short, large enough to amortise round trips.
 WRITE_CHUNK_MODELS = 500
-_Q4 = Decimal("0.0001")
-_Q6 = Decimal("0.000001")
-
-
-def _dec(value: float, quantum: Decimal = _Q4) -> Decimal:
-    return Decimal(repr(float(value))).quantize(quantum)
-
-
 @dataclass(frozen=True)
 class WriteOutcome:
     models_seen: int
@@ -95,43 +87,48 @@ def _breakdowns(result: RollupResult, material_codes: dict[int, str]) -> dict[in
     return by_material
 
 
-def _footprint_objects(rows: pd.DataFrame, by_material: dict[int, dict], current: dict, run: RollupRun):
-    now = timezone.now()
-    objects = []
-    for row in rows.itertuples(index=False):
-        model_id = int(row.model_id)
-        by_module = {"A1-A3": round(row.total_kg_co2e, 4)}
-        by_module.update(
-            {
-                module: round(getattr(row, f"kg_co2e_{module}"), 4)
-                for module in MODULE_COLUMNS
-                if module != "A1-A3"
-            }
-        )
-        objects.append(
-            Footprint(
-                vehicle_model_id=model_id,
-                revision=current.get(model_id, (0, None))[0] + 1,
-                is_current=True,
-                computed_at=now,
-                run=run,
-                total_kg_co2e=_dec(row.total_kg_co2e),
-                module_d_kg_co2e=_dec(row.kg_co2e_D),
-                by_material=by_material.get(model_id, {}),
-                by_module=by_module,
-                by_data_source={
+def _footprint_frame(rows: pd.DataFrame, by_material: dict[int, dict], current: dict, run: RollupRun):
+    """New current revisions as table rows: decimals as fixed text, breakdowns as JSON text."""
+    model_ids = rows["model_id"].astype("int64")
+    other_modules = [module for module in MODULE_COLUMNS if module != "A1-A3"]
+
+    def json_column(build) -> list[str]:
+        return [json.dumps(build(row), separators=(",", ":")) for row in rows.itertuples(index=False)]
+
+    return pd.DataFrame(
+        {
+            "vehicle_model_id": model_ids.to_numpy(),
+            "revision": [current.get(int(m), (0, None))[0] + 1 for m in model_ids],
+            "is_current": True,
+            "computed_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+            "run_id": run.id,
+            "total_kg_co2e": fixed(rows["total_kg_co2e"], 4).to_numpy(),
+            "module_d_kg_co2e": fixed(rows["kg_co2e_D"], 4).to_numpy(),
+            "by_material": [
+                json.dumps(by_material.get(int(m), {}), separators=(",", ":")) for m in model_ids
+            ],
+            "by_module": json_column(
+                lambda row: {
+                    "A1-A3": round(row.total_kg_co2e, 4),
+                    **{module: round(getattr(row, f"kg_co2e_{module}"), 4) for module in other_modules},
+                }
+            ),
+            "by_data_source": json_column(
+                lambda row: {
                     str(level): round(getattr(row, f"kg_co2e_level_{level}"), 4) for level in ALL_LEVELS
-                },
-                primary_data_share=_dec(row.primary_data_share, _Q6),
-                mass_total_kg=_dec(row.mass_total_kg),
-                mass_by_data_source={
+                }
+            ),
+            "primary_data_share": fixed(rows["primary_data_share"], 6).to_numpy(),
+            "mass_total_kg": fixed(rows["mass_total_kg"], 4).to_numpy(),
+            "mass_by_data_source": json_column(
+                lambda row: {
                     str(level): round(getattr(row, f"mass_kg_level_{level}"), 4) for level in ALL_LEVELS
-                },
-                conservative_line_count=int(row.conservative_line_count),
-                input_fingerprint=row.input_fingerprint,
-            )
-        )
-    return objects
+                }
+            ),
+            "conservative_line_count": rows["conservative_line_count"].astype("int64").to_numpy(),
+            "input_fingerprint": rows["input_fingerprint"].to_numpy(),
+        }
+    )
 
 
 def _contribution_frame(contributions: pd.DataFrame, footprint_ids: dict[int, int]) -> pd.DataFrame:
@@ -193,11 +190,15 @@ def footprints_write(*, result: RollupResult, run: RollupRun) -> WriteOutcome:
             Footprint.objects.filter(vehicle_model_id__in=changed_ids, is_current=True).update(
                 is_current=False
             )
-            created = Footprint.objects.bulk_create(_footprint_objects(changed, by_material, current, run))
-            insert_frame(
-                Contribution._meta.db_table,
-                _contribution_frame(result.contributions, {f.vehicle_model_id: f.id for f in created}),
+            insert_frame(Footprint._meta.db_table, _footprint_frame(changed, by_material, current, run))
+            footprint_ids = dict(
+                Footprint.objects.filter(vehicle_model_id__in=changed_ids, is_current=True).values_list(
+                    "vehicle_model_id", "id"
+                )
             )
-            written += len(created)
+            insert_frame(
+                Contribution._meta.db_table, _contribution_frame(result.contributions, footprint_ids)
+            )
+            written += len(footprint_ids)
         RollupRun.objects.filter(id=run.id).update(models_done=F("models_done") + len(chunk_ids))
     return WriteOutcome(models_seen=len(model_ids), footprints_written=written)
