@@ -294,6 +294,9 @@ class ImportBatch(models.Model):
     error = models.TextField(_("file error"), blank=True)
     declarations_created = models.PositiveIntegerField(default=0)
     progress_pct = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    # The uploader's language ("zh-hans"): the preview's messages are written in it, also by the background
+    # task that validates large files outside any request. Empty: the site's default language.
+    language = models.CharField(max_length=10, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

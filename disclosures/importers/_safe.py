@@ -17,6 +17,8 @@ import zlib
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+
 from . import MAX_ARCHIVE_ENTRIES, MAX_UNCOMPRESSED_BYTES, MAX_UPLOAD_BYTES, ImportFileError
 
 # One decompressed entry may be no larger than a whole upload may be.
@@ -37,27 +39,34 @@ def is_zip(data: bytes) -> bool:
 
 def check_upload_size(data: bytes) -> None:
     if not data:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportFileError(
-            f"The file is {megabytes(len(data))}; the limit is {megabytes(MAX_UPLOAD_BYTES)}. Split it."
+            _("The file is %(size)s; the limit is %(limit)s. Split it.")
+            % {"size": megabytes(len(data)), "limit": megabytes(MAX_UPLOAD_BYTES)}
         )
 
 
 def unsafe_name_reason(name: str) -> str | None:
-    """Why an entry name could escape the folder it is unpacked into, or None when it is harmless."""
+    """Why an entry name could escape the folder it is unpacked into, or None when it is harmless.
+
+    The reason completes the sentence "The zip entry name '<name>' ..." in the active language.
+    """
     if "\x00" in name:
-        return "contains a NUL character"
+        return _("contains a NUL character")
     normalised = name.replace("\\", "/")
     if normalised.startswith("/") or _DRIVE.match(normalised):
-        return "is an absolute path"
+        return _("is an absolute path")
     if any(part == ".." for part in normalised.split("/")):
-        return "climbs out of the archive with '..'"
+        return _("climbs out of the archive with '..'")
     return None
 
 
 def read_capped(stream: BinaryIO, limit: int, what: str) -> bytes:
-    """Read a stream in chunks, refusing as soon as more than `limit` bytes come out of it."""
+    """Read a stream in chunks, refusing as soon as more than `limit` bytes come out of it.
+
+    `what` names the stream as the subject of the refusal ("The zip entry x.xml"), in the active language.
+    """
     buffer = io.BytesIO()
     size = 0
     while True:
@@ -67,7 +76,8 @@ def read_capped(stream: BinaryIO, limit: int, what: str) -> bytes:
         size += len(chunk)
         if size > limit:
             raise ImportFileError(
-                f"{what} unpacks to more than {megabytes(limit)}; that is over the limit.",
+                _("%(what)s unpacks to more than %(limit)s; that is over the limit.")
+                % {"what": what, "limit": megabytes(limit)},
             )
         buffer.write(chunk)
 
@@ -89,41 +99,46 @@ class SafeZip:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
-            raise ImportFileError(f"The zip archive cannot be read ({error}).") from error
+            raise ImportFileError(
+                _("The zip archive cannot be read (%(error)s).") % {"error": error}
+            ) from error
         if len(infos) > max_entries:
             raise ImportFileError(
-                f"The zip has {len(infos)} entries; the limit is {max_entries}. Split it into several uploads."
+                _("The zip has %(count)d entries; the limit is %(limit)d. Split it into several uploads.")
+                % {"count": len(infos), "limit": max_entries}
             )
         declared = 0
         for info in infos:
             reason = unsafe_name_reason(info.filename)
             if reason:
                 raise ImportFileError(
-                    f"The zip entry name '{info.filename}' {reason}; such archives are refused.",
+                    _("The zip entry name '%(name)s' %(reason)s; such archives are refused.")
+                    % {"name": info.filename, "reason": reason},
                     location=info.filename,
                 )
             if info.is_dir():
                 continue
             if info.flag_bits & 0x1:
                 raise ImportFileError(
-                    "The zip entry is encrypted; upload an archive without a password.",
+                    _("The zip entry is encrypted; upload an archive without a password."),
                     location=info.filename,
                 )
             if info.filename.lower().endswith(_ARCHIVE_SUFFIXES):
                 raise ImportFileError(
-                    "The zip contains another archive; nested archives are not allowed. Unpack it first.",
+                    _("The zip contains another archive; nested archives are not allowed. Unpack it first."),
                     location=info.filename,
                 )
             if info.file_size > max_entry:
                 raise ImportFileError(
-                    f"The entry unpacks to {megabytes(info.file_size)}; the limit for one file in a zip is "
-                    f"{megabytes(max_entry)}.",
+                    _("The entry unpacks to %(size)s; the limit for one file in a zip is %(limit)s.")
+                    % {"size": megabytes(info.file_size), "limit": megabytes(max_entry)},
                     location=info.filename,
                 )
             declared += info.file_size
         if declared > max_total:
             raise ImportFileError(
-                f"The zip unpacks to {megabytes(declared)} in total; the limit is {megabytes(max_total)}."
+                _("The zip unpacks to %(size)s in total; the limit is %(limit)s.")
+                % {"size": megabytes(declared), "limit": megabytes(max_total)}
             )
         self.infos = [info for info in infos if not info.is_dir()]
 
@@ -132,18 +147,19 @@ class SafeZip:
         limit = min(self.max_entry, self.max_total - self._unpacked)
         try:
             with self._zip.open(info) as stream:
-                content = read_capped(stream, limit, f"The zip entry {info.filename}")
+                content = read_capped(stream, limit, _("The zip entry %(name)s") % {"name": info.filename})
         except ImportFileError as error:
             raise ImportFileError(error.message, location=info.filename) from error
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, ValueError) as error:
             raise ImportFileError(
-                f"The zip entry is damaged or uses an unsupported compression ({error}).",
+                _("The zip entry is damaged or uses an unsupported compression (%(error)s).")
+                % {"error": error},
                 location=info.filename,
             ) from error
         self._unpacked += len(content)
         if is_zip(content):
             raise ImportFileError(
-                "The zip contains another archive; nested archives are not allowed. Unpack it first.",
+                _("The zip contains another archive; nested archives are not allowed. Unpack it first."),
                 location=info.filename,
             )
         return content

@@ -48,6 +48,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from django.utils.translation import gettext as _
 
 from ..choices import DeclaredUnit, Standard
 from . import ImportFileError, ParsedRecord
@@ -108,10 +109,10 @@ def parse_ilcd(data: bytes, *, filename: str) -> list[ParsedRecord]:
     if is_zip(data):
         return _parse_zip(data, filename)
     if data.startswith(b"%PDF"):
-        raise ImportFileError("This is a PDF document, not ILCD XML. Upload the ILCD+EPD XML or its zip.")
+        raise ImportFileError(_("This is a PDF document, not ILCD XML. Upload the ILCD+EPD XML or its zip."))
     if not (data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError(
-            "The file is neither XML nor a zip archive. Upload the ILCD+EPD XML or its zip."
+            _("The file is neither XML nor a zip archive. Upload the ILCD+EPD XML or its zip.")
         )
     try:
         root = _parse_xml(data, filename)
@@ -119,8 +120,11 @@ def parse_ilcd(data: bytes, *, filename: str) -> list[ParsedRecord]:
         raise ImportFileError(error.message) from error
     if _local(root.tag) != "processDataSet":
         raise ImportFileError(
-            f"This XML is not an ILCD process dataset (its root element is <{_local(root.tag)}>). "
-            "Upload the process dataset, or the whole ILCD zip."
+            _(
+                "This XML is not an ILCD process dataset (its root element is <%(element)s>). "
+                "Upload the process dataset, or the whole ILCD zip."
+            )
+            % {"element": _local(root.tag)}
         )
     return [_record(root, data, location=filename, library=_Library(None, {}))]
 
@@ -140,7 +144,10 @@ def _parse_zip(data: bytes, filename: str) -> list[ParsedRecord]:
             library.setdefault(folder, []).append(info)
     if not processes:
         raise ImportFileError(
-            "The zip holds no process datasets: expected XML files in a processes/ folder (ILCD/processes/*.xml)."
+            _(
+                "The zip holds no process datasets: expected XML files in a processes/ folder "
+                "(ILCD/processes/*.xml)."
+            )
         )
     contents = [(info, archive.read(info)) for info in processes]  # all caps apply before any parsing
     resolver = _Library(archive, library)
@@ -155,7 +162,10 @@ def _parse_zip(data: bytes, filename: str) -> list[ParsedRecord]:
         if _local(root.tag) != "processDataSet":
             records.append(
                 _broken(
-                    location, content, f"Not an ILCD process dataset (root element <{_local(root.tag)}>)."
+                    location,
+                    content,
+                    _("Not an ILCD process dataset (root element <%(element)s>).")
+                    % {"element": _local(root.tag)},
                 )
             )
             continue
@@ -176,16 +186,22 @@ def _parse_xml(data: bytes, location: str) -> Element:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise ImportFileError(
-            "DTDs and entity declarations are not allowed in ILCD XML, and this file has one "
-            f"({type(error).__name__}). Export the dataset again without a DOCTYPE.",
+            _(
+                "DTDs and entity declarations are not allowed in ILCD XML, and this file has one "
+                "(%(error)s). Export the dataset again without a DOCTYPE."
+            )
+            % {"error": type(error).__name__},
             location=location,
         ) from error
     except ParseError as error:
         line, column = getattr(error, "position", (0, 0))
         reason = str(error).split(":")[0]
-        raise _Malformed(f"The XML is not well-formed: {reason} (line {line}, column {column}).") from error
+        raise _Malformed(
+            _("The XML is not well-formed: %(reason)s (line %(line)s, column %(column)s).")
+            % {"reason": reason, "line": line, "column": column}
+        ) from error
     except (ValueError, LookupError) as error:
-        raise _Malformed(f"The XML cannot be read: {error}.") from error
+        raise _Malformed(_("The XML cannot be read: %(error)s.") % {"error": error}) from error
 
 
 def _decode(content: bytes) -> str:
@@ -353,7 +369,7 @@ def _identity(dataset: _Dataset) -> None:
         record.info["registration_number_source"] = "dataset UUID (the file has no common:registrationNumber)"
     else:
         record.error(
-            "registration_number", "The dataset has neither a common:registrationNumber nor a common:UUID."
+            "registration_number", _("The dataset has neither a common:registrationNumber nor a common:UUID.")
         )
     manufacturers = [
         _description(_child(manufacturer, "contact"))
@@ -402,10 +418,12 @@ def _dates(dataset: _Dataset) -> None:
         sources.append("issue date = 1 January of common:referenceYear")
     elif reference_year:
         record.error(
-            "issue_date", f"common:referenceYear '{reference_year}' is not a year (time/referenceYear)."
+            "issue_date",
+            _("common:referenceYear '%(value)s' is not a year (time/referenceYear).")
+            % {"value": reference_year},
         )
     else:
-        record.error("issue_date", "The dataset has no common:referenceYear (time/referenceYear).")
+        record.error("issue_date", _("The dataset has no common:referenceYear (time/referenceYear)."))
     valid = _VALIDITY_DATE.search(description)
     valid_year = _text(_child(time, "dataSetValidUntil"))
     if valid and _iso_date(valid.group(1)):
@@ -416,10 +434,14 @@ def _dates(dataset: _Dataset) -> None:
         sources.append("valid until = 31 December of common:dataSetValidUntil")
     elif valid_year:
         record.error(
-            "valid_until", f"common:dataSetValidUntil '{valid_year}' is not a year (time/dataSetValidUntil)."
+            "valid_until",
+            _("common:dataSetValidUntil '%(value)s' is not a year (time/dataSetValidUntil).")
+            % {"value": valid_year},
         )
     else:
-        record.error("valid_until", "The dataset has no common:dataSetValidUntil (time/dataSetValidUntil).")
+        record.error(
+            "valid_until", _("The dataset has no common:dataSetValidUntil (time/dataSetValidUntil).")
+        )
     if sources:
         record.info["dates_source"] = "; ".join(sources)
 
@@ -439,8 +461,10 @@ def _declared_unit(dataset: _Dataset) -> None:
     if not reference or exchange is None:
         record.error(
             "declared_unit",
-            "The declared unit cannot be determined: the dataset names no reference flow "
-            "(quantitativeReference/referenceToReferenceFlow) among its exchanges.",
+            _(
+                "The declared unit cannot be determined: the dataset names no reference flow "
+                "(quantitativeReference/referenceToReferenceFlow) among its exchanges."
+            ),
         )
         return
     where = f"exchange {reference}"
@@ -449,7 +473,10 @@ def _declared_unit(dataset: _Dataset) -> None:
     if amount is None or amount <= 0:
         record.error(
             "declared_amount",
-            f"The reference flow amount '{amount_text}' is not a number greater than zero ({where}, meanAmount).",
+            _(
+                "The reference flow amount '%(amount)s' is not a number greater than zero (%(where)s, meanAmount)."
+            )
+            % {"amount": amount_text, "where": where},
         )
         return
     flow_reference = _child(exchange, "referenceToFlowDataSet")
@@ -465,18 +492,20 @@ def _declared_unit(dataset: _Dataset) -> None:
         unit = unit or (_description(group) if group is not None else None)
         source = f"unit group named on {where}"
     if not unit:
-        flow_name = _description(flow_reference)
-        missing = (
-            f"its flow dataset (flows/{flow_uuid}) is not in the file"
-            if flow is None
-            else f"its flow dataset ({flow_uuid}) names no unit this importer knows"
-        )
-        record.error(
-            "declared_unit",
-            f"The declared unit cannot be determined: the reference flow '{flow_name or flow_uuid}' ({where}) has "
-            f"no unit in this file ({missing}, and the exchange names no unit group). Upload the whole ILCD zip "
-            "with its flows/ folder.",
-        )
+        values = {"flow": _description(flow_reference) or flow_uuid, "where": where, "uuid": flow_uuid}
+        if flow is None:
+            message = _(
+                "The declared unit cannot be determined: the reference flow '%(flow)s' (%(where)s) has no unit "
+                "in this file (its flow dataset (flows/%(uuid)s) is not in the file, and the exchange names no "
+                "unit group). Upload the whole ILCD zip with its flows/ folder."
+            )
+        else:
+            message = _(
+                "The declared unit cannot be determined: the reference flow '%(flow)s' (%(where)s) has no unit "
+                "in this file (its flow dataset (%(uuid)s) names no unit this importer knows, and the exchange "
+                "names no unit group). Upload the whole ILCD zip with its flows/ folder."
+            )
+        record.error("declared_unit", message % values)
         return
     record.info["declared_unit_source"] = f"'{unit}' from the {source}"
     key = unit.strip().lower().replace(" ", "")
@@ -500,8 +529,11 @@ def _declared_unit(dataset: _Dataset) -> None:
         else:
             record.error(
                 "mass_kg_per_declared_unit",
-                f"The declared unit is {unit}, not a mass, and the file gives no mass per {unit} (flow property "
-                "Mass, or MatML grammage / weight per piece of the flow dataset).",
+                _(
+                    "The declared unit is %(unit)s, not a mass, and the file gives no mass per %(unit)s (flow "
+                    "property Mass, or MatML grammage / weight per piece of the flow dataset)."
+                )
+                % {"unit": unit},
             )
         return
     if mass_per_unit is not None and mass_per_unit > 0:
@@ -513,8 +545,11 @@ def _declared_unit(dataset: _Dataset) -> None:
         return
     record.error(
         "declared_unit",
-        f"The declared unit '{unit}' ({where}) is not one this platform takes (kg, t, m2, piece) and the file "
-        "gives no mass to convert it.",
+        _(
+            "The declared unit '%(unit)s' (%(where)s) is not one this platform takes (kg, t, m2, piece) and the "
+            "file gives no mass to convert it."
+        )
+        % {"unit": unit, "where": where},
     )
 
 
@@ -614,9 +649,11 @@ def _gwp(dataset: _Dataset) -> str | None:
     if uuid is None:
         record.error(
             "gwp_a1_a3_kg_co2e",
-            "The dataset has no GWP result: no LCIAResult refers to the GWP-total method of EN 15804+A2 "
-            "(6a37f984-a4b3-458a-a20a-64418c145fa2 or a7ea142a-9749-11ed-a8fc-0242ac120002) or the GWP "
-            "method of EN 15804+A1 (77e416eb-a363-4258-a04e-171d843a6460).",
+            _(
+                "The dataset has no GWP result: no LCIAResult refers to the GWP-total method of EN 15804+A2 "
+                "(6a37f984-a4b3-458a-a20a-64418c145fa2 or a7ea142a-9749-11ed-a8fc-0242ac120002) or the GWP "
+                "method of EN 15804+A1 (77e416eb-a363-4258-a04e-171d843a6460)."
+            ),
         )
         return None
     label, amendment = GWP_METHODS[uuid]
@@ -649,7 +686,10 @@ def _gwp(dataset: _Dataset) -> str | None:
         if value is None:
             record.error(
                 field,
-                f"The GWP amount '{chosen}' for module {module} is not a number ({where}, epd:amount {module}).",
+                _(
+                    "The GWP amount '%(amount)s' for module %(module)s is not a number (%(where)s, epd:amount %(module)s)."
+                )
+                % {"amount": chosen, "module": module, "where": where},
             )
             continue
         values[module] = value * factor
@@ -662,8 +702,16 @@ def _gwp(dataset: _Dataset) -> str | None:
             record.fields[field] = fit_places(values[module], 6)
         elif module == "A1-A3" and field not in failed:
             split = [part for part in ("A1", "A2", "A3") if part in values]
-            detail = f"; only {', '.join(split)} of A1, A2, A3 are declared" if split else ""
-            record.error(field, f"GWP for module A1-A3 is missing ({where}, epd:amount A1-A3){detail}.")
+            record.error(
+                field,
+                _(
+                    "GWP for module A1-A3 is missing (%(where)s, epd:amount A1-A3); only %(modules)s of A1, A2, "
+                    "A3 are declared."
+                )
+                % {"where": where, "modules": ", ".join(split)}
+                if split
+                else _("GWP for module A1-A3 is missing (%(where)s, epd:amount A1-A3).") % {"where": where},
+            )
     return amendment
 
 
@@ -681,8 +729,8 @@ def _gwp_unit(other: Element | None, record: ParsedRecord, where: str) -> Decima
     if factor is None:
         record.error(
             "gwp_a1_a3_kg_co2e",
-            f"GWP unit '{name or group.get('refObjectId', '')}' is not kg CO2e ({where}, "
-            "epd:referenceToUnitGroupDataSet).",
+            _("GWP unit '%(unit)s' is not kg CO2e (%(where)s, epd:referenceToUnitGroupDataSet).")
+            % {"unit": name or group.get("refObjectId", ""), "where": where},
         )
         return None
     if factor != 1:
@@ -705,17 +753,24 @@ def _choose(
     if len(plain) == 1:
         return plain[0]
     if len(plain) > 1:
-        record.error(field, f"Module {module} has {len(plain)} GWP amounts without a scenario ({where}).")
+        record.error(
+            field,
+            _("Module %(module)s has %(count)d GWP amounts without a scenario (%(where)s).")
+            % {"module": module, "count": len(plain), "where": where},
+        )
         return None
     chosen = [(scenario, text) for scenario, text in entries if scenario in defaults]
     if len(chosen) != 1 and len(entries) == 1:
         chosen = entries
     if len(chosen) != 1:
-        names = ", ".join(sorted({scenario for scenario, _ in entries}))
+        names = ", ".join(sorted({scenario for scenario, _amount in entries}))
         record.error(
             field,
-            f"Module {module} has GWP amounts for several scenarios ({names}) and not exactly one of them is "
-            f"marked epd:default ({where}).",
+            _(
+                "Module %(module)s has GWP amounts for several scenarios (%(names)s) and not exactly one of them "
+                "is marked epd:default (%(where)s)."
+            )
+            % {"module": module, "names": names, "where": where},
         )
         return None
     record.info[f"scenario_{module}"] = chosen[0][0]

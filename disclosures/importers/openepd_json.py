@@ -37,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 import pydantic
+from django.utils.translation import gettext as _
 from openepd.model.epd import Epd
 from openepd.model.industry_epd import IndustryEpd
 
@@ -116,27 +117,33 @@ def parse_openepd(data: bytes, *, filename: str) -> list[ParsedRecord]:
     check_upload_size(data)
     if data.startswith(b"%PDF"):
         raise ImportFileError(
-            "This is a PDF document, not openEPD JSON. Upload the EPD's openEPD .json file."
+            _("This is a PDF document, not openEPD JSON. Upload the EPD's openEPD .json file.")
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportFileError(
-            f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}); "
-            "openEPD JSON must be saved as UTF-8."
+            _(
+                "The file is not UTF-8 text (byte 0x%(byte)02x at position %(position)d); "
+                "openEPD JSON must be saved as UTF-8."
+            )
+            % {"byte": data[error.start], "position": error.start}
         ) from error
     document = _load_json(text)
     if isinstance(document, dict):
         return [_record(document, location=filename, raw=text)]
     if not isinstance(document, list):
         raise ImportFileError(
-            "The file must hold one openEPD object or a JSON list of them; "
-            f"it holds a JSON {_json_type(document)}."
+            _("The file must hold one openEPD object or a JSON list of them; it holds a JSON %(type)s.")
+            % {"type": _json_type(document)}
         )
     if not document:
-        raise ImportFileError("The JSON list is empty: the file holds no EPD.")
+        raise ImportFileError(_("The JSON list is empty: the file holds no EPD."))
     if len(document) > MAX_RECORDS:
-        raise ImportFileError(f"The file holds {len(document)} EPDs; the limit is {MAX_RECORDS}. Split it.")
+        raise ImportFileError(
+            _("The file holds %(count)d EPDs; the limit is %(limit)d. Split it.")
+            % {"count": len(document), "limit": MAX_RECORDS}
+        )
     return [
         _record(item, location=f"{filename}[{index}]", raw=json.dumps(item, ensure_ascii=False, indent=2))
         for index, item in enumerate(document)
@@ -145,17 +152,20 @@ def parse_openepd(data: bytes, *, filename: str) -> list[ParsedRecord]:
 
 def _load_json(text: str) -> Any:
     def refuse_constant(name: str) -> None:
-        raise ImportFileError(f"The file contains {name}, which is not valid JSON; write a number or null.")
+        raise ImportFileError(
+            _("The file contains %(name)s, which is not valid JSON; write a number or null.") % {"name": name}
+        )
 
     try:
         return json.loads(text, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
         raise ImportFileError(
-            f"The file is not valid JSON: {error.msg} ({where}).", location=where
+            _("The file is not valid JSON: %(error)s (line %(line)d, column %(column)d).")
+            % {"error": error.msg, "line": error.lineno, "column": error.colno},
+            location=f"line {error.lineno}, column {error.colno}",
         ) from error
     except RecursionError as error:
-        raise ImportFileError("The JSON is nested too deeply to be an openEPD document.") from error
+        raise ImportFileError(_("The JSON is nested too deeply to be an openEPD document.")) from error
 
 
 def _json_type(value: Any) -> str:
@@ -177,7 +187,9 @@ def _record(document: Any, *, location: str, raw: str) -> ParsedRecord:
     record.fields["source_format"] = "openepd"
     if not isinstance(document, dict):
         record.error(
-            "document", f"Each item of the list must be an openEPD object, not a JSON {_json_type(document)}."
+            "document",
+            _("Each item of the list must be an openEPD object, not a JSON %(type)s.")
+            % {"type": _json_type(document)},
         )
         return record
     model = _validate(document, record)
@@ -197,8 +209,11 @@ def _validate(document: dict, record: ParsedRecord) -> Epd | IndustryEpd | None:
     if kind is None:
         record.error(
             "doctype",
-            f"Document type '{doctype}' is not an EPD; this import reads openEPD and openIndustryEpd "
-            "documents (doctype).",
+            _(
+                "Document type '%(doctype)s' is not an EPD; this import reads openEPD and openIndustryEpd "
+                "documents (doctype)."
+            )
+            % {"doctype": doctype},
         )
         return None
     document = _amounts_from_text(document, record)
@@ -225,7 +240,9 @@ def _amounts_from_text(document: dict, record: ParsedRecord) -> dict | None:
         match = _AMOUNT_TEXT.match(value)
         if not match:
             record.error(
-                _FIELD_OF_KEY[key], f"'{value}' is not an amount such as '1 t' or '12.5 kg' ({key})."
+                _FIELD_OF_KEY[key],
+                _("'%(value)s' is not an amount such as '1 t' or '12.5 kg' (%(key)s).")
+                % {"value": value, "key": key},
             )
             return None
         changed[key] = {"qty": float(match.group("qty")), "unit": match.group("unit")}
@@ -267,7 +284,7 @@ def _identity(model, record: ParsedRecord) -> None:
     else:
         record.error(
             "registration_number",
-            "The document has no registration number (program_operator_doc_id, id or declaration_url).",
+            _("The document has no registration number (program_operator_doc_id, id or declaration_url)."),
         )
     product = getattr(model, "product_name", None) or getattr(model, "name", None)
     if product:
@@ -283,7 +300,7 @@ def _dates(model, record: ParsedRecord) -> None:
     for attribute, field in (("date_of_issue", "issue_date"), ("valid_until", "valid_until")):
         value = getattr(model, attribute)
         if value is None:
-            record.error(field, f"The document has no {attribute}.")
+            record.error(field, _("The document has no %(attribute)s.") % {"attribute": attribute})
         else:
             record.fields[field] = value.date()
 
@@ -301,12 +318,14 @@ def _declared_unit(model, record: ParsedRecord) -> None:
         if factor is None:
             record.error(
                 "mass_kg_per_declared_unit",
-                f"Unit '{mass.unit}' is not a mass unit (kg_per_declared_unit.unit).",
+                _("Unit '%(unit)s' is not a mass unit (kg_per_declared_unit.unit).") % {"unit": mass.unit},
             )
         elif quantity is None or quantity <= 0:
             record.error(
                 "mass_kg_per_declared_unit",
-                "The mass per declared unit must be a number greater than zero (kg_per_declared_unit.qty).",
+                _(
+                    "The mass per declared unit must be a number greater than zero (kg_per_declared_unit.qty)."
+                ),
             )
         else:
             mass_kg = quantity * factor
@@ -314,7 +333,7 @@ def _declared_unit(model, record: ParsedRecord) -> None:
         if mass_kg is None:
             record.error(
                 "declared_unit",
-                "The document has no declared unit and no kg_per_declared_unit (declared_unit).",
+                _("The document has no declared unit and no kg_per_declared_unit (declared_unit)."),
             )
             return
         record.fields["declared_unit"] = DeclaredUnit.KG.value
@@ -328,7 +347,7 @@ def _declared_unit(model, record: ParsedRecord) -> None:
         record.info["declared_unit_note"] = "The declared unit has no quantity; 1 is assumed."
     if quantity is None or quantity <= 0:
         record.error(
-            "declared_amount", "The declared quantity must be greater than zero (declared_unit.qty)."
+            "declared_amount", _("The declared quantity must be greater than zero (declared_unit.qty).")
         )
         return
     key = _unit_key(declared.unit)
@@ -344,8 +363,8 @@ def _declared_unit(model, record: ParsedRecord) -> None:
         if mass_kg is not None and abs(mass_kg - quantity * factor) > quantity * factor * Decimal("0.005"):
             record.error(
                 "mass_kg_per_declared_unit",
-                f"kg_per_declared_unit ({_plain(mass_kg)} kg) contradicts the declared unit "
-                f"{_plain(quantity)} {declared.unit}.",
+                _("kg_per_declared_unit (%(mass)s kg) contradicts the declared unit %(quantity)s %(unit)s.")
+                % {"mass": _plain(mass_kg), "quantity": _plain(quantity), "unit": declared.unit},
             )
         record.fields["declared_unit"] = unit.value
         record.fields["declared_amount"] = fit_places(amount, 4)
@@ -359,15 +378,21 @@ def _declared_unit(model, record: ParsedRecord) -> None:
         elif "mass_kg_per_declared_unit" not in {error.field for error in record.errors}:
             record.error(
                 "mass_kg_per_declared_unit",
-                f"Declared unit '{declared.unit}' is not a mass and the document gives no kg_per_declared_unit "
-                "to convert it (kg_per_declared_unit).",
+                _(
+                    "Declared unit '%(unit)s' is not a mass and the document gives no kg_per_declared_unit "
+                    "to convert it (kg_per_declared_unit)."
+                )
+                % {"unit": declared.unit},
             )
         return
     if mass_kg is None:
         record.error(
             "declared_unit",
-            f"Declared unit '{declared.unit}' is not one this platform takes (kg, t, m2, piece) and the document "
-            "gives no kg_per_declared_unit to convert it (declared_unit.unit).",
+            _(
+                "Declared unit '%(unit)s' is not one this platform takes (kg, t, m2, piece) and the document "
+                "gives no kg_per_declared_unit to convert it (declared_unit.unit)."
+            )
+            % {"unit": declared.unit},
         )
         return
     record.fields["declared_unit"] = DeclaredUnit.KG.value
@@ -389,7 +414,7 @@ def _gwp(model, record: ParsedRecord) -> str | None:
         str(name) for name, impact_set in impacts.items() if impact_set is not None and impact_set.gwp
     ]
     if not with_gwp:
-        record.error("gwp_a1_a3_kg_co2e", "The document declares no GWP (impacts.<method>.gwp).")
+        record.error("gwp_a1_a3_kg_co2e", _("The document declares no GWP (impacts.<method>.gwp)."))
         return None
     preferred = [name for name in METHOD_PREFERENCE if name in with_gwp]
     method = preferred[0] if preferred else with_gwp[0]
@@ -404,16 +429,21 @@ def _gwp(model, record: ParsedRecord) -> str | None:
         field = MODULE_FIELDS.get(module, "gwp_a1_a3_kg_co2e")
         factor = co2e_factor(measurement.unit)
         if factor is None:
+            path = f"{base}.{module}.unit"
             message = (
-                f"GWP unit '{measurement.unit}' is not kg CO2e ({base}.{module}.unit)."
+                _("GWP unit '%(unit)s' is not kg CO2e (%(path)s).") % {"unit": measurement.unit, "path": path}
                 if measurement.unit
-                else f"GWP unit is missing ({base}.{module}.unit)."
+                else _("GWP unit is missing (%(path)s).") % {"path": path}
             )
             record.error(field, message)
             continue
         value = to_decimal(measurement.mean)
         if value is None:
-            record.error(field, f"GWP {measurement.mean!r} is not a finite number ({base}.{module}.mean).")
+            record.error(
+                field,
+                _("GWP %(value)s is not a finite number (%(path)s).")
+                % {"value": repr(measurement.mean), "path": f"{base}.{module}.mean"},
+            )
             continue
         values[module] = value * factor
         if factor != 1:
@@ -429,8 +459,14 @@ def _gwp(model, record: ParsedRecord) -> str | None:
             record.fields[field] = fit_places(values[module], 6)
         elif module == "A1A2A3" and field not in failed:
             split = [part for part in ("A1", "A2", "A3") if getattr(gwp, part) is not None]
-            detail = f"; only {', '.join(split)} of A1, A2, A3 are given" if split else ""
-            record.error(field, f"GWP for A1-A3 is missing ({base}.A1A2A3){detail}.")
+            path = f"{base}.A1A2A3"
+            record.error(
+                field,
+                _("GWP for A1-A3 is missing (%(path)s); only %(modules)s of A1, A2, A3 are given.")
+                % {"path": path, "modules": ", ".join(split)}
+                if split
+                else _("GWP for A1-A3 is missing (%(path)s).") % {"path": path},
+            )
     return method
 
 

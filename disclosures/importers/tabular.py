@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from ..choices import DeclaredUnit, Standard
 from . import MAX_RECORDS, MAX_UNCOMPRESSED_BYTES, MAX_UPLOAD_BYTES, ImportFileError, ParsedRecord
@@ -35,6 +37,11 @@ class Column:
     @property
     def header(self) -> str:
         return f"{self.en} / {self.zh}"
+
+    @property
+    def name(self) -> str:
+        """The column's name in the active language, as messages quote it: the Chinese half under zh."""
+        return self.zh if (get_language() or "").lower().startswith("zh") else self.en
 
 
 COLUMNS = [
@@ -106,24 +113,28 @@ def template_xlsx() -> bytes:
 def parse_tabular(data: bytes, *, filename: str) -> list[ParsedRecord]:
     """Rows of a CSV or XLSX file -> records; the file's format is decided by its content, not its name."""
     if not data:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportFileError(
-            f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB. Split it."
+            _("The file is %(size).1f MB; the limit is %(limit).0f MB. Split it.")
+            % {"size": len(data) / 1e6, "limit": MAX_UPLOAD_BYTES / 1e6}
         )
     frame = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
     frame = _rename_headers(frame)
     frame = frame.loc[~(frame == "").all(axis=1)]  # blank lines are not rows
     if frame.empty:
-        raise ImportFileError("The file has a header but no data rows.")
+        raise ImportFileError(_("The file has a header but no data rows."))
     if len(frame) > MAX_RECORDS:
-        raise ImportFileError(f"The file has {len(frame)} rows; the limit is {MAX_RECORDS}.")
+        raise ImportFileError(
+            _("The file has %(count)d rows; the limit is %(limit)d.")
+            % {"count": len(frame), "limit": MAX_RECORDS}
+        )
     return _records(frame)
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
     if b"\x00" in data[:4096]:
-        raise ImportFileError("This is not a CSV text file (it contains binary data). Upload CSV or XLSX.")
+        raise ImportFileError(_("This is not a CSV text file (it contains binary data). Upload CSV or XLSX."))
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK/GB18030
         try:
             text = data.decode(encoding)
@@ -131,20 +142,20 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte sequence
-        raise ImportFileError("The file is neither UTF-8 nor GB18030 text.")
+        raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text."))
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError as error:
-        raise ImportFileError("The file is empty.") from error
+        raise ImportFileError(_("The file is empty.")) from error
     except pd.errors.ParserError as error:
         match = re.search(r"line (\d+)", str(error))
         where = f"row {match.group(1)}" if match else ""
         raise ImportFileError(
-            "A row has more cells than the header (check the delimiter and quoting).", location=where
+            _("A row has more cells than the header (check the delimiter and quoting)."), location=where
         ) from error
     if not isinstance(frame.index, pd.RangeIndex):  # pandas moved surplus leading cells into the index
         raise ImportFileError(
-            "A row has more cells than the header (check the delimiter and quoting).",
+            _("A row has more cells than the header (check the delimiter and quoting)."),
             location=_first_long_row(text),
         )
     return frame
@@ -165,15 +176,16 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
             unpacked = sum(info.file_size for info in archive.infolist())
             if unpacked > MAX_UNCOMPRESSED_BYTES:
                 raise ImportFileError(
-                    f"The spreadsheet unpacks to {unpacked / 1e6:.0f} MB; the limit is {MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB."
+                    _("The spreadsheet unpacks to %(size).0f MB; the limit is %(limit).0f MB.")
+                    % {"size": unpacked / 1e6, "limit": MAX_UNCOMPRESSED_BYTES / 1e6}
                 )
             if "xl/workbook.xml" not in archive.namelist():
-                raise ImportFileError("This zip file is not an XLSX workbook.")
+                raise ImportFileError(_("This zip file is not an XLSX workbook."))
         return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl")
     except ImportFileError:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ImportFileError(f"The XLSX workbook cannot be read: {error}") from error
+        raise ImportFileError(_("The XLSX workbook cannot be read: %(error)s") % {"error": error}) from error
 
 
 def _rename_headers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -187,25 +199,29 @@ def _rename_headers(frame: pd.DataFrame) -> pd.DataFrame:
         repeated = _HEADER_LOOKUP.get(_normalise(original))
         if field is None and repeated in seen:
             raise ImportFileError(
-                f"Column '{original}' (column {position}) repeats column {seen[repeated]}.",
+                _("Column '%(name)s' (column %(position)d) repeats column %(first)d.")
+                % {"name": original, "position": position, "first": seen[repeated]},
                 location=f"row {HEADER_ROW}",
             )
         if field is None:
             raise ImportFileError(
-                f"Unknown column '{text}' (column {position}). Use the template's headers.",
+                _("Unknown column '%(name)s' (column %(position)d). Use the template's headers.")
+                % {"name": text, "position": position},
                 location=f"row {HEADER_ROW}",
             )
         if field in seen:
             raise ImportFileError(
-                f"Column '{text}' (column {position}) repeats column {seen[field]}.",
+                _("Column '%(name)s' (column %(position)d) repeats column %(first)d.")
+                % {"name": text, "position": position, "first": seen[field]},
                 location=f"row {HEADER_ROW}",
             )
         seen[field] = position
         renamed[header] = field
-    missing = [column.en for column in COLUMNS if column.required and column.field not in seen]
+    missing = [column.name for column in COLUMNS if column.required and column.field not in seen]
     if missing:
         raise ImportFileError(
-            "Required columns are missing: " + ", ".join(missing) + ".", location=f"row {HEADER_ROW}"
+            _("Required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)},
+            location=f"row {HEADER_ROW}",
         )
     frame = frame[list(renamed)].rename(columns=renamed)
     return frame.apply(lambda column: column.astype(str).str.strip())
@@ -215,12 +231,13 @@ def _records(frame: pd.DataFrame) -> list[ParsedRecord]:
     """Check each column vectorised, then assemble one record per row with its errors."""
     errors: dict[int, list[tuple[str, str]]] = {}
     values: dict[str, pd.Series] = {}
+    required = _("%(column)s is required.")
     for field in frame.columns:
         column = COLUMN_BY_FIELD[field]
         cells = frame[field]
         empty = cells == ""
         if column.required:
-            _flag(errors, cells.index[empty], field, f"{column.en} is required.")
+            _flag(errors, cells.index[empty], field, required % {"column": column.name})
         checker = _CHECKERS.get(column.kind)
         if checker is None:
             values[field] = cells
@@ -255,19 +272,26 @@ def _records(frame: pd.DataFrame) -> list[ParsedRecord]:
 
 
 def _flag(errors, index, field: str, message: str, cells: pd.Series | None = None) -> None:
+    """Add `message` to each row of `index`; with `cells`, it is a template whose %(value)s is the cell."""
     for row in index:
-        text = message.format(value=cells[row]) if cells is not None else message
+        text = message % {"value": cells[row]} if cells is not None else message
         errors.setdefault(row, []).append((field, text))
 
 
-def _decimal_checker(kind: str):
-    range_message = {
-        "positive": "'{value}' must be greater than zero.",
-        "non_negative": "'{value}' cannot be negative.",
-        "percent": "'{value}' must be a percentage from 0 to 100.",
-    }.get(kind)
+def _range_message(kind: str) -> str | None:
+    # Looked up when a file is checked, not at import time, so that it is in the uploader's language.
+    if kind == "positive":
+        return _("'%(value)s' must be greater than zero.")
+    if kind == "non_negative":
+        return _("'%(value)s' cannot be negative.")
+    if kind == "percent":
+        return _("'%(value)s' must be a percentage from 0 to 100.")
+    return None
 
+
+def _decimal_checker(kind: str):
     def check(cells: pd.Series):
+        range_message = _range_message(kind)
         numbers = pd.to_numeric(cells, errors="coerce").astype(float)
         not_number = pd.Series(~np.isfinite(numbers.to_numpy()), index=cells.index)
         if kind == "positive":
@@ -278,7 +302,7 @@ def _decimal_checker(kind: str):
             out = (numbers < 0) | (numbers > 100)
         else:
             out = pd.Series(False, index=cells.index)
-        problems = [(not_number, "'{value}' is not a number.")]
+        problems = [(not_number, _("'%(value)s' is not a number."))]
         if range_message:
             problems.append((out & ~not_number, range_message))
         return cells.map(_to_decimal), problems
@@ -299,20 +323,29 @@ def _check_date(cells: pd.Series):
     iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
     stamps = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")  # 2026-02-30 -> NaT
     parsed = pd.Series(stamps.dt.date, index=cells.index, dtype=object).where(stamps.notna(), None)
-    return parsed, [(stamps.isna(), "'{value}' is not a date; write it as YYYY-MM-DD.")]
+    return parsed, [(stamps.isna(), _("'%(value)s' is not a date; write it as YYYY-MM-DD."))]
 
 
 def _check_unit(cells: pd.Series):
     parsed = cells.str.lower().map(_UNITS)
     known = ", ".join(DeclaredUnit.values)
-    message = "'{value}' is not a declared unit this platform knows; use one of: " + known + "."
-    return parsed, [(parsed.isna(), message)]
+    message = _("'%(value)s' is not a declared unit this platform knows; use one of: %(units)s.")
+    return parsed, [(parsed.isna(), _fill(message, units=known))]
 
 
 def _check_standard(cells: pd.Series):
     parsed = cells.str.lower().map(_STANDARDS)
     known = ", ".join(Standard.values)
-    return parsed, [(parsed.isna(), "'{value}' is not a supported standard; use one of: " + known + ".")]
+    message = _("'%(value)s' is not a supported standard; use one of: %(standards)s.")
+    return parsed, [(parsed.isna(), _fill(message, standards=known))]
+
+
+def _fill(message: str, **values: str) -> str:
+    """Fill the named placeholders other than %(value)s, leaving that one for `_flag` to fill per cell."""
+    return message % {
+        "value": "%(value)s",
+        **{name: text.replace("%", "%%") for name, text in values.items()},
+    }
 
 
 _CHECKERS = {

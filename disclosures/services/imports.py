@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from carbon_platform.api import ApplicationError
@@ -58,7 +59,7 @@ def _parse(source_format: str, data: bytes, filename: str) -> list[ParsedRecord]
         from ..importers.ilcd_xml import parse_ilcd
 
         return parse_ilcd(data, filename=filename)
-    raise ImportFileError(f"Unknown import format {source_format}.")
+    raise ImportFileError(_("Unknown import format %(format)s.") % {"format": source_format})
 
 
 def import_batch_create(*, actor, upload, product: Product | None = None) -> ImportBatch:
@@ -92,6 +93,8 @@ def import_batch_create(*, actor, upload, product: Product | None = None) -> Imp
         source_format=source_format,
         filename=upload.name[:255],
         product=product if source_format in FORMATS_NEEDING_PRODUCT else None,
+        # The preview's messages are written in the uploader's language, also by the background task.
+        language=translation.get_language() or "",
     )
     batch.file.save(upload.name, upload, save=False)
     batch.save()
@@ -109,10 +112,19 @@ def _progress(batch: ImportBatch, pct: int) -> None:
 
 
 def import_batch_validate(*, batch_id: int) -> ImportBatch:
-    """Parse the stored file and build the preview: every record with its errors and findings."""
+    """Parse the stored file and build the preview: every record with its errors and findings.
+
+    Messages are written in the language the batch was uploaded in, whether this runs in the uploader's
+    request or in the background task, which has no request and so no language of its own.
+    """
     batch = ImportBatch.objects.select_related("organisation", "product__material").get(pk=batch_id)
     if batch.status not in (ImportStatus.UPLOADED, ImportStatus.VALIDATING):
         return batch
+    with translation.override(batch.language or settings.LANGUAGE_CODE):
+        return _validate_batch(batch)
+
+
+def _validate_batch(batch: ImportBatch) -> ImportBatch:
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.VALIDATING, progress_pct=5)
     try:
         with batch.file.open("rb") as handle:
@@ -163,19 +175,23 @@ def _resolve_products(batch: ImportBatch, records: list[ParsedRecord]) -> list[P
         if "id" in reference:
             product = by_id.get(reference["id"])
             if product is None:
-                record.error("product", f"No product of yours has id {reference['id']}.")
+                record.error("product", _("No product of yours has id %(id)s.") % {"id": reference["id"]})
         elif "name" in reference:
             matches = by_name.get(reference["name"].strip().lower(), [])
             if len(matches) == 1:
                 product = matches[0]
             elif matches:
                 record.error(
-                    "product", f"Several of your products are named '{reference['name']}'; use the id."
+                    "product",
+                    _("Several of your products are named '%(name)s'; use the id.")
+                    % {"name": reference["name"]},
                 )
             else:
-                record.error("product", f"No product of yours is named '{reference['name']}'.")
+                record.error(
+                    "product", _("No product of yours is named '%(name)s'.") % {"name": reference["name"]}
+                )
         elif not any(error.field == "product" for error in record.errors):
-            record.error("product", "Product (id or name) is required.")
+            record.error("product", _("Product (id or name) is required."))
         resolved.append(product)
     return resolved
 
@@ -184,6 +200,7 @@ def _validate_records(batch, records: list[ParsedRecord], products: list[Product
     numbers = Counter(record.fields.get("registration_number") for record in records)
     taken = _registration_numbers_taken(records, products)
     today = timezone.localdate()
+    chinese = (translation.get_language() or "").lower().startswith("zh")
     preview = []
     for record, product in zip(records, products, strict=True):
         _field_errors(record)
@@ -191,7 +208,8 @@ def _validate_records(batch, records: list[ParsedRecord], products: list[Product
         if number and numbers[number] > 1:
             record.error(
                 "registration_number",
-                f"Registration number {number} appears {numbers[number]} times in this file.",
+                _("Registration number %(number)s appears %(count)d times in this file.")
+                % {"number": number, "count": numbers[number]},
             )
         findings = []
         if (
@@ -218,7 +236,7 @@ def _validate_records(batch, records: list[ParsedRecord], products: list[Product
                 )
             for finding in findings:  # the blocking ones stop the commit like any other error
                 if finding.severity == "error" and not any(e.field == finding.field for e in record.errors):
-                    record.error(finding.field, finding.message_en)
+                    record.error(finding.field, finding.message_zh if chinese else finding.message_en)
         preview.append(
             {
                 "location": record.location,
