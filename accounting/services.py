@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 # Models written per transaction: small enough to keep locks short, large enough to amortise round trips.
 WRITE_CHUNK_MODELS = 500
+
+
 @dataclass(frozen=True)
 class WriteOutcome:
     models_seen: int

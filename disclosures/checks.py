@@ -163,17 +163,20 @@ def run_checks(
             )
         )
     if not has_document:
-        add(
-            _f(
-                "document.missing",
-                "info",
-                "document",
-                "No EPD document (PDF) is attached; auditors usually ask for it.",
-                "未附EPD文件（PDF）；审核方通常会要求提供。",
-            )
-        )
+        add(document_missing())
     order = {FindingSeverity.ERROR: 0, FindingSeverity.WARNING: 1, FindingSeverity.INFO: 2}
     return sorted(findings, key=lambda finding: (order[finding.severity], finding.code))
+
+
+def document_missing() -> CheckFinding:
+    """An info finding: no PDF attached. Imported drafts always start without one."""
+    return _f(
+        "document.missing",
+        "info",
+        "document",
+        "No EPD document (PDF) is attached; auditors usually ask for it.",
+        "未附EPD文件（PDF）；审核方通常会要求提供。",
+    )
 
 
 def _unit_findings(fields: Mapping[str, Any]) -> list[CheckFinding]:

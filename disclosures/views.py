@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from carbon_platform.api import ApplicationError
@@ -415,7 +416,11 @@ def import_commit(request, pk: int):
         return redirect("disclosures:import-detail", pk=pk)
     messages.success(
         request,
-        _("%(count)d declarations saved as drafts. Check each one's findings, then submit it.")
+        ngettext(
+            "%(count)d declaration saved as a draft. Check its findings, then submit it.",
+            "%(count)d declarations saved as drafts. Check each one's findings, then submit it.",
+            len(created),
+        )
         % {"count": len(created)},
     )
     return redirect("disclosures:declaration-list")

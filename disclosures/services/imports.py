@@ -339,7 +339,8 @@ def import_batch_commit(*, actor, batch: ImportBatch) -> list[Declaration]:
                     message_zh=finding["message_zh"],
                 )
                 for declaration, entry in zip(created, batch.records, strict=True)
-                for finding in entry["findings"]
+                # the preview leaves out "no PDF attached", true of every imported draft until one is added
+                for finding in [*entry["findings"], asdict(checks.document_missing())]
             ],
             batch_size=2000,
         )
