@@ -17,11 +17,12 @@ def insert_frame(table: str, frame: pd.DataFrame) -> int:
     columns = ", ".join(frame.columns)
     if connection.vendor == "postgresql":
         stream = io.StringIO()
-        frame.to_csv(stream, header=False, index=False, na_rep="")
+        # NULL is spelled \N so that an empty string stays an empty string (NOT NULL text columns).
+        frame.to_csv(stream, header=False, index=False, na_rep=r"\N")
         stream.seek(0)
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '')", stream
+                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", stream
             )
     else:
         rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)

@@ -174,6 +174,14 @@ class Declaration(models.Model):
         _("source format"), max_length=10, choices=SourceFormat.choices, default=SourceFormat.FORM
     )
     source_document = models.TextField(_("raw source document"), blank=True)
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="declarations",
+        verbose_name=_("import batch"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict
 
+import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from carbon_platform.api import ApplicationError
+from carbon_platform.bulk import insert_frame
 from carbon_platform.tenancy.choices import AuditAction, OrganisationKind
 from carbon_platform.tenancy.selectors import organisation_of
 from carbon_platform.tenancy.services import audit_record, audit_record_many
@@ -39,6 +41,7 @@ _FORMAT_BY_SUFFIX = {
     ".xml": SourceFormat.ILCD,
     ".zip": SourceFormat.ILCD,
 }
+FINDING_KEYS = ("code", "severity", "field", "message_en", "message_zh")
 _NOT_VALIDATED = {"product", "status", "version", "supersedes", "created_by", "plant", "document"}
 
 
@@ -309,12 +312,8 @@ def import_batch_commit(*, actor, batch: ImportBatch) -> list[Declaration]:
                 _("%(count)d rows have errors; fix them and upload the file again. Nothing was saved.")
                 % {"count": batch.rows_invalid}
             )
-        declarations = [_declaration_from_preview(entry, batch, actor) for entry in batch.records]
-        created = Declaration.objects.bulk_create(declarations, batch_size=1000)
-        if created and created[0].pk is None:  # backends that do not return ids
-            created = list(Declaration.objects.filter(created_by=actor).order_by("-id")[: len(declarations)])[
-                ::-1
-            ]
+        insert_frame(Declaration._meta.db_table, _declaration_rows(batch, actor))
+        created = list(Declaration.objects.filter(import_batch=batch).order_by("id"))  # COPY keeps file order
         audit_record_many(
             actor=actor,
             organisation=organisation,
@@ -328,21 +327,21 @@ def import_batch_commit(*, actor, batch: ImportBatch) -> list[Declaration]:
                 for declaration, entry in zip(created, batch.records, strict=True)
             ],
         )
-        Finding.objects.bulk_create(
-            [
-                Finding(
-                    declaration=declaration,
-                    code=finding["code"],
-                    severity=finding["severity"],
-                    field=finding["field"],
-                    message_en=finding["message_en"],
-                    message_zh=finding["message_zh"],
-                )
-                for declaration, entry in zip(created, batch.records, strict=True)
-                # the preview leaves out "no PDF attached", true of every imported draft until one is added
-                for finding in [*entry["findings"], asdict(checks.document_missing())]
-            ],
-            batch_size=2000,
+        findings = [
+            (declaration.pk, finding)
+            for declaration, entry in zip(created, batch.records, strict=True)
+            # the preview leaves out "no PDF attached", true of every imported draft until one is added
+            for finding in [*entry["findings"], asdict(checks.document_missing())]
+        ]
+        insert_frame(
+            Finding._meta.db_table,
+            pd.DataFrame(
+                {
+                    "declaration_id": [declaration_id for declaration_id, _f in findings],
+                    **{key: [f[key] for _d, f in findings] for key in FINDING_KEYS},
+                    "created_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+                }
+            ),
         )
         batch.status = ImportStatus.COMMITTED
         batch.declarations_created = len(created)
@@ -358,22 +357,38 @@ def import_batch_commit(*, actor, batch: ImportBatch) -> list[Declaration]:
     return created
 
 
-def _declaration_from_preview(entry: dict, batch: ImportBatch, actor) -> Declaration:
-    content = {
-        name: Declaration._meta.get_field(name).to_python(value)
-        for name, value in entry["fields"].items()
-        if name in _DECLARATION_FIELDS
+def _declaration_rows(batch: ImportBatch, actor) -> pd.DataFrame:
+    """Every record of the batch as a draft's table row: the preview's text values, else field defaults."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    fixed_values = {
+        "status": DeclarationStatus.DRAFT,
+        "version": 1,
+        "created_by_id": actor.pk,
+        "created_at": now,
+        "updated_at": now,
+        "import_batch_id": batch.pk,
+        "source_format": batch.source_format,
     }
-    content.setdefault("source_format", batch.source_format)
-    if entry.get("raw_document"):
-        content["source_document"] = entry["raw_document"]
-    return Declaration(
-        product_id=entry["product_id"],
-        plant_id=entry.get("plant_id"),
-        created_by=actor,
-        status=DeclarationStatus.DRAFT,
-        **content,
-    )
+    columns: dict[str, list] = {}
+    for field in Declaration._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        name = field.attname
+        if name in fixed_values:
+            columns[name] = [fixed_values[name]] * len(batch.records)
+        elif name in ("product_id", "plant_id"):
+            columns[name] = [entry.get(name) for entry in batch.records]
+        elif name == "source_document":
+            columns[name] = [entry.get("raw_document") or "" for entry in batch.records]
+        else:
+            default = field.get_default() if field.has_default() or not field.null else None
+            default = "" if default is None and not field.null else default
+            columns[name] = [entry["fields"].get(name, default) for entry in batch.records]
+    frame = pd.DataFrame(columns)
+    for name in ("product_id", "plant_id", "supersedes_id", "submitted_at", "decided_at"):
+        if name in frame and name.endswith("_id"):
+            frame[name] = frame[name].astype("Int64")
+    return frame
 
 
 _DECLARATION_FIELDS = {
