@@ -1,0 +1,119 @@
+"""Benchmark of the rollup: engine alone against a bare NumPy computation of the same totals, and a full
+recompute end to end (load, engine, write) as one worker runs it, with the process's peak memory.
+
+Run:  .venv/bin/python tests/benchmarks/bench_rollup.py [--models 8000] [--repeat 3]
+It needs a scratch database because it deletes footprints: DATABASE_URL must name a database whose name
+contains "bench" (e.g. postgres://postgres@127.0.0.1:5432/carbon_bench); unset, it uses the SQLite file
+/tmp/carbon_bench_rollup.sqlite3. The demo is seeded there once (seed_demo --skip-rollup) and reused.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/carbon_bench_rollup.sqlite3")
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carbon_platform.settings")
+if "bench" not in os.environ["DATABASE_URL"].rsplit("/", 1)[-1]:
+    sys.exit(
+        "DATABASE_URL must name a scratch database with 'bench' in its name: this script deletes footprints."
+    )
+
+import django  # noqa: E402
+
+django.setup()
+
+import numpy as np  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+GOAL_ENGINE_RATIO = 10.0
+GOAL_FULL_S = 20.0
+GOAL_PEAK_MIB = 1024
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def best_of(repeat: int, work):
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", type=int, default=8000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    from accounting import selectors, services
+    from accounting.engine import rollup
+    from accounting.models import Footprint, VehicleModel
+
+    if not VehicleModel.objects.exists():
+        started = time.perf_counter()
+        call_command(
+            "seed_demo", models=args.models, skip_rollup=True, verbosity=0, stdout=open(os.devnull, "w")
+        )
+        print(
+            f"seeded {args.models} models in {time.perf_counter() - started:.1f} s (once; reused next time)"
+        )
+    models = VehicleModel.objects.count()
+    print(f"database {connection.vendor}, {models} vehicle models")
+
+    # 1. Full recompute end to end, first in this process so its peak memory is the run's own.
+    Footprint.objects.all().delete()
+    before_mib = peak_mib()
+    started = time.perf_counter()
+    run = services.rollup_run_create(trigger="full", model_ids=None)
+    run = services.rollup_run_execute(run_id=run.id)
+    full_s = time.perf_counter() - started
+    run_peak = peak_mib()
+    print(
+        f"full recompute, one worker: {run.footprints_written} footprints in {full_s:.1f} s {run.timings_s}; "
+        f"process peak {run_peak:.0f} MiB (after Django setup {before_mib:.0f} MiB); "
+        f"goals <= {GOAL_FULL_S:.0f} s: {'met' if full_s <= GOAL_FULL_S else 'NOT met'}, "
+        f"<= {GOAL_PEAK_MIB} MiB: {'met' if run_peak <= GOAL_PEAK_MIB else 'NOT met'}"
+    )
+    started = time.perf_counter()
+    again = services.rollup_run_execute(run_id=services.rollup_run_create(trigger="full", model_ids=None).id)
+    print(
+        f"unchanged inputs, second full run: {again.footprints_written} revisions written in {time.perf_counter() - started:.1f} s"
+    )
+
+    # 2. Engine alone against a bare NumPy computation of the same totals.
+    inputs = selectors.rollup_inputs(model_ids=None, as_of=timezone.localdate())
+    lines = len(inputs.lines)
+    engine_s, result = best_of(args.repeat, lambda: rollup(inputs))
+    chosen = result.lines
+    _model_ids, model_index = np.unique(chosen["model_id"].to_numpy(), return_inverse=True)
+    line_kg_co2e_factor = chosen["gwp_a1_a3_kg_co2e"].to_numpy()
+    line_mass = chosen["line_mass_kg"].to_numpy()
+
+    def bare():  # the floor: each line's factor already known, one weighted bincount
+        return np.bincount(model_index, weights=line_mass * line_kg_co2e_factor)
+
+    bare_s, totals = best_of(args.repeat, bare)
+    engine_totals = result.footprints.sort_values("model_id")["total_kg_co2e"].to_numpy()
+    assert np.allclose(totals, engine_totals), "the bare computation must give the engine's totals"
+    ratio = engine_s / bare_s
+    print(
+        f"engine: {models} models, {lines:,} lines in {engine_s:.2f} s; bare NumPy bincount of the same totals "
+        f"{bare_s * 1000:.1f} ms; ratio {ratio:.0f}x (goal <= {GOAL_ENGINE_RATIO:.0f}x: "
+        f"{'met' if ratio <= GOAL_ENGINE_RATIO else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
