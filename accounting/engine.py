@@ -142,10 +142,123 @@ def rollup(inputs: RollupInputs) -> RollupResult:
             f"no conservative default factor for material ids {sorted(int(m) for m in missing)}"
         )
 
+    # Every factor choice depends only on the line's product and material: choose once per distinct pair
+    # (a few thousand), then gather onto the lines by integer code.
+    pair_codes, pairs = _distinct_pairs(lines)
+    chosen = _choose_factors(pairs, inputs, level1, level2, regional, national, conservative)
     df = lines[["line_id", "model_id", "material_id", "in_boundary", "mass_kg", "product_id", "share"]].copy()
     df["mass_kg"] = df["mass_kg"].astype(float)
     df["line_mass_kg"] = df["mass_kg"] * df["share"].astype(float).fillna(1.0)
-    df = df.merge(
+    for column in ("supplier_id", "route", "product_province", "declaration_id", "level", *module_cols):
+        df[column] = chosen[column].to_numpy()[pair_codes]
+
+    df["kg_co2e"] = df["line_mass_kg"] * df["gwp_a1_a3_kg_co2e"]
+    for module, column in MODULE_COLUMNS.items():
+        if module != "A1-A3":
+            df[f"kg_co2e_{module}"] = (df["line_mass_kg"] * df[column]).fillna(0.0)
+    df["primary_kg_co2e"] = np.where(df["level"].isin(PRIMARY_LEVELS), df["kg_co2e"], 0.0)
+
+    return RollupResult(
+        footprints=_per_model(df),
+        contributions=_contributions(df),
+        lines=df,
+    )
+
+
+def _fingerprints(df: pd.DataFrame) -> pd.Series:
+    """Order-independent digest per model of every line's inputs and the factor chosen for it."""
+    keyed = df[
+        [
+            "line_id",
+            "material_id",
+            "mass_kg",
+            "product_id",
+            "share",
+            "level",
+            "declaration_id",
+            "gwp_a1_a3_kg_co2e",
+            "gwp_d_kg_co2e",
+        ]
+    ]
+    parts = []
+    for key in _HASH_KEYS:
+        hashes = pd.util.hash_pandas_object(keyed, index=False, hash_key=key).to_numpy().view(np.int64)
+        summed = pd.Series(hashes, index=df["model_id"].to_numpy()).groupby(level=0).sum()
+        parts.append(summed.to_numpy().view(np.uint64))
+        index = summed.index
+    digest = np.char.add(
+        np.char.zfill(np.char.mod("%x", parts[0]).astype(str), 16),
+        np.char.zfill(np.char.mod("%x", parts[1]).astype(str), 16),
+    )
+    return pd.Series(digest, index=index, name="input_fingerprint")
+
+
+def _per_model(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-model sums as weighted bincounts over the model's integer code (one pass per quantity)."""
+    codes, model_ids = pd.factorize(df["model_id"], sort=True)
+    n = len(model_ids)
+
+    def summed(values) -> np.ndarray:
+        return np.bincount(codes, weights=np.asarray(values, dtype=float), minlength=n)
+
+    level = df["level"].to_numpy()
+    line_mass = df["line_mass_kg"].to_numpy()
+    kg_co2e = df["kg_co2e"].to_numpy()
+    out = pd.DataFrame({"model_id": model_ids})
+    out["total_kg_co2e"] = summed(kg_co2e)
+    out["primary_kg_co2e"] = summed(df["primary_kg_co2e"])
+    out["mass_total_kg"] = summed(line_mass)
+    out["line_count"] = np.bincount(codes, minlength=n).astype("int64")
+    for module in MODULE_COLUMNS:
+        if module != "A1-A3":
+            out[f"kg_co2e_{module}"] = summed(df[f"kg_co2e_{module}"])
+    out["conservative_line_count"] = np.bincount(codes[level == CONSERVATIVE_LEVEL], minlength=n).astype(
+        "int64"
+    )
+    total = out["total_kg_co2e"]
+    out["primary_data_share"] = np.where(total > 0, out["primary_kg_co2e"] / total.where(total > 0), 0.0)
+    for lvl in ALL_LEVELS:
+        at_level = level == lvl
+        out[f"mass_kg_level_{lvl}"] = summed(np.where(at_level, line_mass, 0.0))
+        out[f"kg_co2e_level_{lvl}"] = summed(np.where(at_level, kg_co2e, 0.0))
+    out["input_fingerprint"] = _fingerprints(df).reindex(model_ids).to_numpy()
+    return out
+
+
+def _contributions(df: pd.DataFrame) -> pd.DataFrame:
+    keys = ["model_id", "material_id", "supplier_id", "level", "declaration_id"]
+    out = (
+        df.groupby(keys, dropna=False, sort=True)
+        .agg(mass_kg=("line_mass_kg", "sum"), kg_co2e=("kg_co2e", "sum"), kg_co2e_D=("kg_co2e_D", "sum"))
+        .reset_index()
+    )
+    out["kg_co2e_per_kg"] = np.where(
+        out["mass_kg"] > 0, out["kg_co2e"] / out["mass_kg"].where(out["mass_kg"] > 0), 0.0
+    )
+    return out
+
+
+def _distinct_pairs(lines: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer code per line of its (product, material) pair, and the pairs themselves."""
+    product = lines["product_id"].fillna(-1).astype("int64").to_numpy()
+    material = lines["material_id"].astype("int64").to_numpy()
+    combined = (product + 1) * (int(material.max(initial=0)) + 1) + material
+    codes, uniques = pd.factorize(combined, sort=False)
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+    pairs = pd.DataFrame(
+        {
+            "product_id": lines["product_id"].to_numpy()[first],
+            "material_id": material[first],
+            "in_boundary": lines["in_boundary"].to_numpy(dtype=bool)[first],
+        }
+    )
+    return codes, pairs
+
+
+def _choose_factors(pairs, inputs, level1, level2, regional, national, conservative) -> pd.DataFrame:
+    """The four-level choice for each distinct (product, material) pair: level, declaration, factors."""
+    module_cols = list(MODULE_COLUMNS.values())
+    df = pairs.merge(
         inputs.products[["product_id", "supplier_id", "route", "province"]].rename(
             columns={"province": "product_province"}
         ),
@@ -193,81 +306,4 @@ def rollup(inputs: RollupInputs) -> RollupResult:
         default=CONSERVATIVE_LEVEL,
     )
     df["declaration_id"] = df["declaration_id"].where(has_l1)
-
-    df["kg_co2e"] = df["line_mass_kg"] * df["gwp_a1_a3_kg_co2e"]
-    for module, column in MODULE_COLUMNS.items():
-        if module != "A1-A3":
-            df[f"kg_co2e_{module}"] = (df["line_mass_kg"] * df[column]).fillna(0.0)
-    df["primary_kg_co2e"] = np.where(df["level"].isin(PRIMARY_LEVELS), df["kg_co2e"], 0.0)
-
-    return RollupResult(
-        footprints=_per_model(df),
-        contributions=_contributions(df),
-        lines=df,
-    )
-
-
-def _fingerprints(df: pd.DataFrame) -> pd.Series:
-    """Order-independent digest per model of every line's inputs and the factor chosen for it."""
-    keyed = df[
-        [
-            "line_id",
-            "material_id",
-            "mass_kg",
-            "product_id",
-            "share",
-            "level",
-            "declaration_id",
-            "gwp_a1_a3_kg_co2e",
-            "gwp_d_kg_co2e",
-        ]
-    ]
-    parts = []
-    for key in _HASH_KEYS:
-        hashes = pd.util.hash_pandas_object(keyed, index=False, hash_key=key).to_numpy().view(np.int64)
-        summed = pd.Series(hashes, index=df["model_id"].to_numpy()).groupby(level=0).sum()
-        parts.append(summed.to_numpy().view(np.uint64))
-        index = summed.index
-    digest = np.char.add(
-        np.char.zfill(np.char.mod("%x", parts[0]).astype(str), 16),
-        np.char.zfill(np.char.mod("%x", parts[1]).astype(str), 16),
-    )
-    return pd.Series(digest, index=index, name="input_fingerprint")
-
-
-def _per_model(df: pd.DataFrame) -> pd.DataFrame:
-    grouped = df.groupby("model_id")
-    out = grouped.agg(
-        total_kg_co2e=("kg_co2e", "sum"),
-        primary_kg_co2e=("primary_kg_co2e", "sum"),
-        mass_total_kg=("line_mass_kg", "sum"),
-        line_count=("line_id", "size"),
-    )
-    for module in MODULE_COLUMNS:
-        if module != "A1-A3":
-            out[f"kg_co2e_{module}"] = grouped[f"kg_co2e_{module}"].sum()
-    out["conservative_line_count"] = (df["level"] == CONSERVATIVE_LEVEL).groupby(df["model_id"]).sum()
-    out["primary_data_share"] = np.where(
-        out["total_kg_co2e"] > 0,
-        out["primary_kg_co2e"] / out["total_kg_co2e"].where(out["total_kg_co2e"] > 0),
-        0.0,
-    )
-    for level in ALL_LEVELS:
-        at_level = df["level"] == level
-        out[f"mass_kg_level_{level}"] = df["line_mass_kg"].where(at_level, 0.0).groupby(df["model_id"]).sum()
-        out[f"kg_co2e_level_{level}"] = df["kg_co2e"].where(at_level, 0.0).groupby(df["model_id"]).sum()
-    out["input_fingerprint"] = _fingerprints(df)
-    return out.reset_index()
-
-
-def _contributions(df: pd.DataFrame) -> pd.DataFrame:
-    keys = ["model_id", "material_id", "supplier_id", "level", "declaration_id"]
-    out = (
-        df.groupby(keys, dropna=False, sort=True)
-        .agg(mass_kg=("line_mass_kg", "sum"), kg_co2e=("kg_co2e", "sum"), kg_co2e_D=("kg_co2e_D", "sum"))
-        .reset_index()
-    )
-    out["kg_co2e_per_kg"] = np.where(
-        out["mass_kg"] > 0, out["kg_co2e"] / out["mass_kg"].where(out["mass_kg"] > 0), 0.0
-    )
-    return out
+    return df
