@@ -4,7 +4,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from django.db import connection, transaction
@@ -19,6 +19,11 @@ from .engine import ALL_LEVELS, MODULE_COLUMNS, RollupResult, rollup
 from .models import Contribution, Footprint, Material, RollupRun, VehicleModel
 
 logger = logging.getLogger(__name__)
+
+# A pending run older than this lost its message (broker down at commit time, say); a running one older than
+# the other lost its worker (longer than the task's hard time limit). The sweep sends both again.
+SWEEP_PENDING_AFTER = timedelta(minutes=2)
+SWEEP_RUNNING_AFTER = timedelta(minutes=15)
 
 # Models written per transaction: small enough to keep locks short, large enough to amortise round trips.
 WRITE_CHUNK_MODELS = 500
@@ -204,3 +209,26 @@ def footprints_write(*, result: RollupResult, run: RollupRun) -> WriteOutcome:
             written += len(footprint_ids)
         RollupRun.objects.filter(id=run.id).update(models_done=F("models_done") + len(chunk_ids))
     return WriteOutcome(models_seen=len(model_ids), footprints_written=written)
+
+
+def rollup_runs_sweep(*, now=None) -> list[int]:
+    """Send again every run whose message was lost or whose worker died; returns their ids.
+
+    Executing a run twice is harmless (it is claimed, and unchanged fingerprints write nothing), so the
+    sweep errs on the side of sending.
+    """
+    from .tasks import rollup_run_execute
+
+    now = now or timezone.now()
+    stale = list(
+        RollupRun.objects.filter(
+            Q(status=RollupStatus.PENDING, created_at__lt=now - SWEEP_PENDING_AFTER)
+            | Q(status=RollupStatus.RUNNING, started_at__lt=now - SWEEP_RUNNING_AFTER)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for run_id in stale:
+        logger.warning("rollup run %s is stale; sending it again", run_id)
+        rollup_run_execute.delay(run_id)
+    return stale

@@ -17,3 +17,9 @@ def footprints_recompute_all() -> int:
     run = services.rollup_run_create(trigger=RollupTrigger.FULL, model_ids=None)
     services.rollup_run_execute(run_id=run.id)
     return run.id
+
+
+@shared_task
+def rollup_runs_sweep() -> list[int]:
+    """Every few minutes: runs whose message was lost or whose worker died are sent again."""
+    return services.rollup_runs_sweep()

@@ -12,6 +12,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "rollup-sweep": {
+        "task": "accounting.tasks.rollup_runs_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     "daily-declaration-expiry": {
         "task": "disclosures.tasks.declarations_expire",
         "schedule": crontab(hour=0, minute=15),

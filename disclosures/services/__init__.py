@@ -391,7 +391,9 @@ def _enqueue_recompute(*, product: Product, trigger: str, trigger_object: str) -
     run = accounting_services.rollup_run_create(
         trigger=trigger, model_ids=model_ids, trigger_object=trigger_object
     )
-    transaction.on_commit(lambda: rollup_run_execute.delay(run.id))
+    # robust: a broker that is down must not turn a committed approval into an error page; the pending run
+    # stays in the database and the sweep sends it once the broker is back.
+    transaction.on_commit(lambda: rollup_run_execute.delay(run.id), robust=True)
 
 
 # The import workflow lives beside the declaration services and is reached through this package too.

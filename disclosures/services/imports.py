@@ -105,7 +105,7 @@ def import_batch_create(*, actor, upload, product: Product | None = None) -> Imp
         return import_batch_validate(batch_id=batch.id)
     from ..tasks import import_batch_validate as validate_task
 
-    transaction.on_commit(lambda: validate_task.delay(batch.id))
+    transaction.on_commit(lambda: validate_task.delay(batch.id), robust=True)
     return batch
 
 
