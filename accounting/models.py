@@ -186,6 +186,7 @@ class Footprint(models.Model):
     by_material = models.JSONField(_("kg CO2e by material"), default=dict)
     by_module = models.JSONField(_("kg CO2e by lifecycle module"), default=dict)
     by_data_source = models.JSONField(_("kg CO2e by data source level"), default=dict)
+    by_supplier = models.JSONField(_("kg CO2e by supplier id ('' = no supplier linked)"), default=dict)
     primary_data_share = models.DecimalField(_("primary data share"), max_digits=7, decimal_places=6)
     mass_total_kg = models.DecimalField(_("BOM mass (kg)"), **MASS_DIGITS)
     mass_by_data_source = models.JSONField(_("mass (kg) by data source level"), default=dict)

@@ -1,16 +1,19 @@
 """Reads of the accounting side: rollup inputs as DataFrames, affected models, footprints for views and API."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from carbon_platform.bulk import read_frame
+from carbon_platform.tenancy.models import Organisation
 from disclosures.choices import DeclarationStatus
 from disclosures.models import Declaration, Product
 
-from .choices import MaterialFamily
+from .choices import DataSourceLevel, MaterialFamily
 from .engine import MODULE_COLUMNS, RollupInputs
 from .models import BomLine, DefaultFactor, Footprint, Material, VehicleModel
 
@@ -147,6 +150,61 @@ def all_vehicle_model_ids() -> list[int]:
 
 def current_footprint(*, vehicle_model: VehicleModel) -> Footprint | None:
     return Footprint.objects.filter(vehicle_model=vehicle_model, is_current=True).first()
+
+
+@dataclass(frozen=True)
+class Share:
+    label: str
+    kg_co2e: float
+    pct: float
+    mass_kg: float | None = None
+    key: str = ""
+
+
+def footprint_breakdowns(*, footprint: Footprint) -> dict[str, list[Share]]:
+    """The footprint's splits, largest first, each with its share of the total: by material, by supplier
+    (names resolved; '' = lines with no supplier linked), and by data-source level with its mass."""
+    total = float(footprint.total_kg_co2e) or 1.0
+
+    def shares(items):
+        return sorted(
+            (Share(label, value, 100 * value / total, mass, key) for label, value, mass, key in items),
+            key=lambda share: -share.kg_co2e,
+        )
+
+    names = dict(
+        Organisation.objects.filter(id__in=[int(key) for key in footprint.by_supplier if key]).values_list(
+            "id", "name"
+        )
+    )
+    return {
+        "by_material": shares((code, value, None, code) for code, value in footprint.by_material.items()),
+        "by_supplier": shares(
+            (names.get(int(key), key) if key else _("No supplier linked"), value, None, key)
+            for key, value in footprint.by_supplier.items()
+        ),
+        "by_level": [
+            Share(
+                str(DataSourceLevel(int(level)).label),
+                value,
+                100 * value / total,
+                footprint.mass_by_data_source.get(level, 0),
+                level,
+            )
+            for level, value in sorted(footprint.by_data_source.items())
+        ],
+    }
+
+
+def conservative_lines(*, vehicle_model: VehicleModel) -> QuerySet[BomLine]:
+    """BOM lines that fall to the conservative default: in the boundary and bought from no linked supplier.
+    What to ask suppliers for next, heaviest first."""
+    return (
+        BomLine.objects.filter(vehicle_model=vehicle_model, supplier_product__isnull=True)
+        .exclude(material__family=MaterialFamily.OTHER)
+        .select_related("material")
+        .order_by("-mass_kg")
+    )
 
 
 def vehicle_models_with_current_footprint() -> QuerySet[VehicleModel]:

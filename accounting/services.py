@@ -85,16 +85,24 @@ def rollup_run_execute(*, run_id: int, as_of: date | None = None) -> RollupRun |
     return run
 
 
-def _breakdowns(result: RollupResult, material_codes: dict[int, str]) -> dict[int, dict]:
-    """Per model: kg CO2e by material code, rounded once here on the way out."""
+def _breakdowns(result: RollupResult, material_codes: dict[int, str]) -> tuple[dict, dict]:
+    """Per model: kg CO2e by material code and by supplier id ('' for lines with no supplier), rounded once."""
     by_material: dict[int, dict[str, float]] = {}
-    sums = result.contributions.groupby(["model_id", "material_id"])["kg_co2e"].sum()
-    for (model_id, material_id), value in sums.items():
+    for (model_id, material_id), value in (
+        result.contributions.groupby(["model_id", "material_id"])["kg_co2e"].sum().items()
+    ):
         by_material.setdefault(int(model_id), {})[material_codes[int(material_id)]] = round(float(value), 4)
-    return by_material
+    by_supplier: dict[int, dict[str, float]] = {}
+    suppliers = result.contributions["supplier_id"].fillna(-1).astype("int64")
+    for (model_id, supplier_id), value in (
+        result.contributions.groupby([result.contributions["model_id"], suppliers])["kg_co2e"].sum().items()
+    ):
+        key = "" if supplier_id < 0 else str(int(supplier_id))
+        by_supplier.setdefault(int(model_id), {})[key] = round(float(value), 4)
+    return by_material, by_supplier
 
 
-def _footprint_frame(rows: pd.DataFrame, by_material: dict[int, dict], current: dict, run: RollupRun):
+def _footprint_frame(rows: pd.DataFrame, breakdowns: tuple[dict, dict], current: dict, run: RollupRun):
     """New current revisions as table rows: decimals as fixed text, breakdowns as JSON text."""
     model_ids = rows["model_id"].astype("int64")
     other_modules = [module for module in MODULE_COLUMNS if module != "A1-A3"]
@@ -111,8 +119,11 @@ def _footprint_frame(rows: pd.DataFrame, by_material: dict[int, dict], current: 
             "run_id": run.id,
             "total_kg_co2e": fixed(rows["total_kg_co2e"], 4).to_numpy(),
             "module_d_kg_co2e": fixed(rows["kg_co2e_D"], 4).to_numpy(),
+            "by_supplier": [
+                json.dumps(breakdowns[1].get(int(m), {}), separators=(",", ":")) for m in model_ids
+            ],
             "by_material": [
-                json.dumps(by_material.get(int(m), {}), separators=(",", ":")) for m in model_ids
+                json.dumps(breakdowns[0].get(int(m), {}), separators=(",", ":")) for m in model_ids
             ],
             "by_module": json_column(
                 lambda row: {
@@ -164,7 +175,7 @@ def footprints_write(*, result: RollupResult, run: RollupRun) -> WriteOutcome:
     """
     footprints = result.footprints
     material_codes = dict(Material.objects.values_list("id", "code"))
-    by_material = _breakdowns(result, material_codes)
+    breakdowns = _breakdowns(result, material_codes)
     model_ids = footprints["model_id"].astype(int).to_numpy()
     written = 0
     for start in range(0, len(model_ids), WRITE_CHUNK_MODELS):
@@ -197,7 +208,7 @@ def footprints_write(*, result: RollupResult, run: RollupRun) -> WriteOutcome:
             Footprint.objects.filter(vehicle_model_id__in=changed_ids, is_current=True).update(
                 is_current=False
             )
-            insert_frame(Footprint._meta.db_table, _footprint_frame(changed, by_material, current, run))
+            insert_frame(Footprint._meta.db_table, _footprint_frame(changed, breakdowns, current, run))
             footprint_ids = dict(
                 Footprint.objects.filter(vehicle_model_id__in=changed_ids, is_current=True).values_list(
                     "vehicle_model_id", "id"

@@ -5,9 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from . import selectors
-from .choices import DataSourceLevel
 from .filters import VehicleModelFilter
-from .models import Contribution
 
 SORTS = {
     "name": ["brand", "model_name", "variant", "model_year"],
@@ -42,38 +40,14 @@ def vehicle_model_list(request):
 def vehicle_model_detail(request, pk: int):
     vehicle_model = get_object_or_404(selectors.vehicle_models_with_current_footprint(), pk=pk)
     footprint = selectors.current_footprint(vehicle_model=vehicle_model)
-    contributions = []
-    by_material = []
-    by_level = []
+    context = {"vehicle_model": vehicle_model, "footprint": footprint}
     if footprint:
-        total = float(footprint.total_kg_co2e) or 1.0
-        by_material = sorted(
-            ((code, value, 100 * value / total) for code, value in footprint.by_material.items()),
-            key=lambda item: -item[1],
+        context.update(
+            selectors.footprint_breakdowns(footprint=footprint),
+            contributions=footprint.contributions.select_related(
+                "material", "supplier", "declaration"
+            ).order_by("-kg_co2e"),
+            conservative_lines=selectors.conservative_lines(vehicle_model=vehicle_model)[:50],
+            kg_co2e_per_kg=footprint.total_kg_co2e / vehicle_model.curb_mass_kg,
         )
-        by_level = [
-            (
-                DataSourceLevel(int(level)).label,
-                value,
-                footprint.mass_by_data_source.get(level, 0),
-                100 * value / total,
-            )
-            for level, value in sorted(footprint.by_data_source.items())
-        ]
-        contributions = (
-            Contribution.objects.filter(footprint=footprint)
-            .select_related("material", "supplier", "declaration")
-            .order_by("-kg_co2e")
-        )
-    return render(
-        request,
-        "accounting/vehicle_model_detail.html",
-        {
-            "vehicle_model": vehicle_model,
-            "footprint": footprint,
-            "contributions": contributions,
-            "by_material": by_material,
-            "by_level": by_level,
-            "kg_co2e_per_kg": (footprint.total_kg_co2e / vehicle_model.curb_mass_kg) if footprint else None,
-        },
-    )
+    return render(request, "accounting/vehicle_model_detail.html", context)

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from carbon_platform.tenancy.models import Organisation
+
 from ..models import Footprint, VehicleModel
 
 
@@ -36,6 +38,7 @@ class VehicleModelSerializer(serializers.ModelSerializer):
 class FootprintSerializer(serializers.ModelSerializer):
     vehicle_model = serializers.IntegerField(source="vehicle_model_id")
     kg_co2e_per_kg_curb_mass = serializers.SerializerMethodField()
+    by_supplier = serializers.SerializerMethodField()
 
     class Meta:
         model = Footprint
@@ -49,11 +52,28 @@ class FootprintSerializer(serializers.ModelSerializer):
             "by_material",
             "by_module",
             "by_data_source",
+            "by_supplier",
             "primary_data_share",
             "mass_total_kg",
             "mass_by_data_source",
             "conservative_line_count",
             "input_fingerprint",
+        ]
+
+    def get_by_supplier(self, footprint: Footprint) -> list[dict]:
+        """Largest first: supplier id (null for lines with no supplier linked), name and kg CO2e."""
+        names = dict(
+            Organisation.objects.filter(id__in=[int(k) for k in footprint.by_supplier if k]).values_list(
+                "id", "name"
+            )
+        )
+        return [
+            {
+                "supplier_id": int(key) if key else None,
+                "supplier": names.get(int(key)) if key else None,
+                "kg_co2e": value,
+            }
+            for key, value in sorted(footprint.by_supplier.items(), key=lambda item: -item[1])
         ]
 
     def get_kg_co2e_per_kg_curb_mass(self, footprint: Footprint) -> str:
