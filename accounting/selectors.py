@@ -15,7 +15,7 @@ from disclosures.models import Declaration, Product
 
 from .choices import DataSourceLevel, MaterialFamily
 from .engine import MODULE_COLUMNS, RollupInputs
-from .models import BomLine, DefaultFactor, Footprint, Material, VehicleModel
+from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, VehicleModel
 
 # Stay well under SQLite's bound-parameter limit when filtering by many ids.
 ID_CHUNK = 900
@@ -215,3 +215,98 @@ def vehicle_models_with_current_footprint() -> QuerySet[VehicleModel]:
         footprint_primary_data_share=Subquery(current.values("primary_data_share")[:1]),
         footprint_revision=Subquery(current.values("revision")[:1]),
     )
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one material x supplier moved between two revisions: the sources before and after, and by how much."""
+
+    material: str
+    supplier: str
+    before: str
+    after: str
+    delta_kg_co2e: float
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision: int
+    computed_at: object
+    total_kg_co2e: float
+    delta_kg_co2e: float | None
+    cause: str
+    changes: list[Change]
+
+
+def _sources(rows: list[dict]) -> str:
+    labels = []
+    for row in sorted(rows, key=lambda r: (r["level"], r["declaration"] or "")):
+        label = f"L{row['level']}"
+        if row["declaration"]:
+            label += f" {row['declaration']}"
+        labels.append(f"{label}: {row['mass_kg']:.2f} kg x {row['factor']:.4f}")
+    return "; ".join(labels) or "—"
+
+
+def footprint_history(*, vehicle_model: VehicleModel, limit: int = 20) -> list[Revision]:
+    """Every revision, newest first, with what triggered it and the change explained per material x supplier.
+
+    The deltas of a revision's changes add up to the change of its total, so every move can be traced to
+    the lines it came from."""
+    footprints = list(
+        Footprint.objects.filter(vehicle_model=vehicle_model)
+        .select_related("run")
+        .order_by("-revision")[: limit + 1]
+    )
+    ids = [f.id for f in footprints]
+    rows: dict[int, dict[tuple, list[dict]]] = {}
+    names = dict(Organisation.objects.filter(kind="supplier").values_list("id", "name"))
+    for c in (
+        Contribution.objects.filter(footprint_id__in=ids)
+        .select_related("material", "declaration")
+        .order_by("id")
+    ):
+        key = (c.material.code, names.get(c.supplier_id, "") if c.supplier_id else "")
+        rows.setdefault(c.footprint_id, {}).setdefault(key, []).append(
+            {
+                "level": c.data_source_level,
+                "declaration": str(c.declaration) if c.declaration_id else "",
+                "mass_kg": float(c.mass_kg),
+                "factor": float(c.kg_co2e_per_kg),
+                "kg_co2e": float(c.kg_co2e),
+            }
+        )
+    history = []
+    for newer, older in zip(footprints, [*footprints[1:], None], strict=True):
+        if len(history) == limit:
+            break
+        run = newer.run
+        cause = (
+            f"{run.get_trigger_display()} ({run.trigger_object})"
+            if run and run.trigger_object
+            else (run.get_trigger_display() if run else "")
+        )
+        changes = []
+        if older is not None:
+            new_rows, old_rows = rows.get(newer.id, {}), rows.get(older.id, {})
+            for key in sorted(set(new_rows) | set(old_rows)):
+                delta = sum(r["kg_co2e"] for r in new_rows.get(key, [])) - sum(
+                    r["kg_co2e"] for r in old_rows.get(key, [])
+                )
+                before, after = _sources(old_rows.get(key, [])), _sources(new_rows.get(key, []))
+                if abs(delta) >= 0.00005 or before != after:
+                    changes.append(Change(key[0], key[1], before, after, round(delta, 4)))
+            changes.sort(key=lambda change: -abs(change.delta_kg_co2e))
+        history.append(
+            Revision(
+                revision=newer.revision,
+                computed_at=newer.computed_at,
+                total_kg_co2e=float(newer.total_kg_co2e),
+                delta_kg_co2e=None
+                if older is None
+                else round(float(newer.total_kg_co2e - older.total_kg_co2e), 4),
+                cause=cause,
+                changes=changes,
+            )
+        )
+    return history

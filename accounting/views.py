@@ -48,6 +48,7 @@ def vehicle_model_detail(request, pk: int):
                 "material", "supplier", "declaration"
             ).order_by("-kg_co2e"),
             conservative_lines=selectors.conservative_lines(vehicle_model=vehicle_model)[:50],
+            history=selectors.footprint_history(vehicle_model=vehicle_model),
             kg_co2e_per_kg=footprint.total_kg_co2e / vehicle_model.curb_mass_kg,
         )
     return render(request, "accounting/vehicle_model_detail.html", context)

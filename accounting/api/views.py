@@ -1,5 +1,7 @@
 """Read-only API of vehicle models and their current footprints (totals are public to any signed-in org)."""
 
+from dataclasses import asdict
+
 from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -33,3 +35,11 @@ class VehicleModelViewSet(viewsets.ReadOnlyModelViewSet):
             raise Http404("This vehicle model has no footprint yet.")
         footprint.vehicle_model = vehicle_model
         return Response(FootprintSerializer(footprint).data)
+
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Revisions newest first, each with its cause and the change per material x supplier."""
+        vehicle_model = self.get_object()
+        return Response(
+            [asdict(revision) for revision in selectors.footprint_history(vehicle_model=vehicle_model)]
+        )
