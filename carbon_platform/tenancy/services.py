@@ -40,6 +40,35 @@ def _event_hash(*, previous_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(f"{previous_hash}|{canonical}".encode()).hexdigest()
 
 
+def _chained_events(*, actor, organisation, action: str, entries, created_at) -> list[AuditEvent]:
+    """Unsaved events for (object, before, after) entries, each chained to the one before it.
+
+    Call inside a transaction: on PostgreSQL an advisory lock serialises writers until commit, so two
+    writers never chain to the same predecessor."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_CHAIN_LOCK_ID])
+    previous_hash = (
+        AuditEvent.objects.order_by("-id").values_list("event_hash", flat=True).first() or GENESIS_HASH
+    )
+    events = []
+    for obj, before, after in entries:
+        event = AuditEvent(
+            actor=actor if getattr(actor, "pk", None) else None,
+            organisation=organisation,
+            action=action,
+            object_type=obj._meta.label,
+            object_id=str(obj.pk),
+            before=_json_safe(before),
+            after=_json_safe(after),
+            created_at=created_at,
+            previous_hash=previous_hash,
+        )
+        event.event_hash = previous_hash = _event_hash(previous_hash=previous_hash, event=event)
+        events.append(event)
+    return events
+
+
 def audit_record(
     *,
     actor,
@@ -51,24 +80,13 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the audit trail, chained to the last one; runs inside the caller's transaction."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Serialise writers so two events never chain to the same predecessor.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_CHAIN_LOCK_ID])
-        last = AuditEvent.objects.order_by("-id").values_list("event_hash", flat=True).first()
-        previous_hash = last or GENESIS_HASH
-        event = AuditEvent(
-            actor=actor if getattr(actor, "pk", None) else None,
+        (event,) = _chained_events(
+            actor=actor,
             organisation=organisation,
             action=action,
-            object_type=obj._meta.label,
-            object_id=str(obj.pk),
-            before=_json_safe(before),
-            after=_json_safe(after),
+            entries=[(obj, before, after)],
             created_at=timezone.now(),
-            previous_hash=previous_hash,
         )
-        event.event_hash = _event_hash(previous_hash=previous_hash, event=event)
         event.save()
     return event
 
@@ -82,28 +100,10 @@ def audit_record_many(
 ) -> list[AuditEvent]:
     """Append one event per (object, before, after), chained in order, in one insert (bulk imports)."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_CHAIN_LOCK_ID])
-        previous_hash = (
-            AuditEvent.objects.order_by("-id").values_list("event_hash", flat=True).first() or GENESIS_HASH
-        )
-        events = []
         now = timezone.now()
-        for obj, before, after in entries:
-            event = AuditEvent(
-                actor=actor if getattr(actor, "pk", None) else None,
-                organisation=organisation,
-                action=action,
-                object_type=obj._meta.label,
-                object_id=str(obj.pk),
-                before=_json_safe(before),
-                after=_json_safe(after),
-                created_at=now,
-                previous_hash=previous_hash,
-            )
-            event.event_hash = previous_hash = _event_hash(previous_hash=previous_hash, event=event)
-            events.append(event)
+        events = _chained_events(
+            actor=actor, organisation=organisation, action=action, entries=entries, created_at=now
+        )
         insert_frame(AuditEvent._meta.db_table, _event_rows(events, created_at=now))
         return events
 

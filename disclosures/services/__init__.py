@@ -170,16 +170,13 @@ def declaration_withdraw(*, actor, declaration: Declaration, reason: str) -> Dec
         declaration = Declaration.objects.select_for_update().select_related("product").get(pk=declaration.pk)
         if declaration.status != DeclarationStatus.APPROVED:
             raise ApplicationError(_("Only an approved declaration can be withdrawn."))
-        before = _snapshot(declaration)
-        declaration.status = DeclarationStatus.WITHDRAWN
-        declaration.save(update_fields=["status", "updated_at"])
-        audit_record(
+        _set_status(
+            declaration,
+            DeclarationStatus.WITHDRAWN,
             actor=actor,
             organisation=organisation,
             action=AuditAction.WITHDRAWN,
-            obj=declaration,
-            before=before,
-            after={**_snapshot(declaration), "reason": reason},
+            note={"reason": reason},
         )
         _enqueue_recompute(
             product=declaration.product,
@@ -204,16 +201,12 @@ def declarations_expire(*, today: date | None = None) -> int:
             )
             if declaration is None:  # another run got there first
                 continue
-            before = _snapshot(declaration)
-            declaration.status = DeclarationStatus.EXPIRED
-            declaration.save(update_fields=["status", "updated_at"])
-            audit_record(
+            _set_status(
+                declaration,
+                DeclarationStatus.EXPIRED,
                 actor=None,
                 organisation=declaration.product.supplier,
                 action=AuditAction.EXPIRED,
-                obj=declaration,
-                before=before,
-                after=_snapshot(declaration),
             )
             _enqueue_recompute(
                 product=declaration.product,
@@ -366,16 +359,29 @@ def _supersede_previous(*, actor, organisation, declaration: Declaration) -> Non
     previous = declaration.supersedes
     if previous is None or previous.status != DeclarationStatus.APPROVED:
         return
-    before = _snapshot(previous)
-    previous.status = DeclarationStatus.SUPERSEDED
-    previous.save(update_fields=["status", "updated_at"])
-    audit_record(
+    _set_status(
+        previous,
+        DeclarationStatus.SUPERSEDED,
         actor=actor,
         organisation=organisation,
         action=AuditAction.SUPERSEDED,
-        obj=previous,
+    )
+
+
+def _set_status(
+    declaration: Declaration, status: str, *, actor, organisation, action: str, note=None
+) -> None:
+    """Move a declaration (locked by the caller) to a status and record the transition on the audit trail."""
+    before = _snapshot(declaration)
+    declaration.status = status
+    declaration.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        organisation=organisation,
+        action=action,
+        obj=declaration,
         before=before,
-        after=_snapshot(previous),
+        after={**_snapshot(declaration), **(note or {})},
     )
 
 
