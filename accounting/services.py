@@ -5,18 +5,25 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from carbon_platform.api import ApplicationError
 from carbon_platform.bulk import fixed, insert_frame
+from carbon_platform.tenancy.choices import AuditAction, OrganisationKind
+from carbon_platform.tenancy.selectors import organisation_of
+from carbon_platform.tenancy.services import audit_record
 
 from . import selectors
-from .choices import RollupStatus
+from .choices import RollupStatus, RollupTrigger
 from .engine import ALL_LEVELS, MODULE_COLUMNS, RollupResult, rollup
-from .models import Contribution, Footprint, Material, RollupRun, VehicleModel
+from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, RollupRun, VehicleModel
 
 logger = logging.getLogger(__name__)
 
@@ -243,3 +250,133 @@ def rollup_runs_sweep(*, now=None) -> list[int]:
         logger.warning("rollup run %s is stale; sending it again", run_id)
         rollup_run_execute.delay(run_id)
     return stale
+
+
+def recompute_enqueue(*, model_ids: list[int], trigger: str, trigger_object: str) -> RollupRun | None:
+    """Record a pending run for these models now; send its task only once the transaction has committed.
+
+    robust: a broker that is down must not turn a committed change into an error page; the pending run
+    stays in the database and the sweep sends it once the broker is back."""
+    from .tasks import rollup_run_execute
+
+    if not model_ids:
+        return None
+    run = rollup_run_create(trigger=trigger, model_ids=model_ids, trigger_object=trigger_object)
+    transaction.on_commit(lambda: rollup_run_execute.delay(run.id), robust=True)
+    return run
+
+
+def default_factor_update(*, actor, factor: DefaultFactor, kg_co2e_per_kg: Decimal, source: str, year: int):
+    """The operator corrects a default factor; every model with lines of its material is recomputed."""
+    organisation = organisation_of(actor)
+    if organisation is None or organisation.kind != OrganisationKind.OPERATOR:
+        raise ApplicationError(_("Only the platform operator changes default factors."), status_code=403)
+    if kg_co2e_per_kg is None or kg_co2e_per_kg < 0:
+        raise ApplicationError(_("A default factor cannot be negative."), field="kg_co2e_per_kg")
+    if not (source or "").strip():
+        raise ApplicationError(_("Name the source of the factor."), field="source")
+    with transaction.atomic():
+        factor = DefaultFactor.objects.select_for_update().get(pk=factor.pk)
+        before = {"kg_co2e_per_kg": factor.kg_co2e_per_kg, "source": factor.source, "year": factor.year}
+        factor.kg_co2e_per_kg, factor.source, factor.year = kg_co2e_per_kg, source.strip(), year
+        factor.full_clean()
+        factor.save()
+        audit_record(
+            actor=actor,
+            organisation=organisation,
+            action=AuditAction.UPDATED,
+            obj=factor,
+            before=before,
+            after={"kg_co2e_per_kg": factor.kg_co2e_per_kg, "source": factor.source, "year": factor.year},
+        )
+        model_ids = list(
+            BomLine.objects.filter(material_id=factor.material_id)
+            .values_list("vehicle_model_id", flat=True)
+            .distinct()
+        )
+        recompute_enqueue(
+            model_ids=model_ids,
+            trigger=RollupTrigger.DEFAULT_FACTOR_CHANGED,
+            trigger_object=f"default_factor:{factor.pk}",
+        )
+    return factor
+
+
+BOM_FIELDS = ("component", "system", "material", "mass_kg", "supplier_product", "share")
+
+
+def bom_replace(*, actor, vehicle_model: VehicleModel, lines: list[dict]) -> list[BomLine]:
+    """Replace a model's whole BOM in one transaction, or change nothing and name every bad line.
+
+    Each line: component, system, material (Material), mass_kg, and optionally supplier_product (Product)
+    with share when the component is bought from several suppliers (shares of a component add up to 1)."""
+    organisation = organisation_of(actor)
+    if organisation is None or organisation.id != vehicle_model.carmaker_id:
+        raise ApplicationError(_("Only the carmaker that owns this model replaces its BOM."), status_code=403)
+    errors, objects = [], []
+    for number, data in enumerate(lines, start=1):
+        unknown = set(data) - set(BOM_FIELDS)
+        if unknown:
+            errors.append(
+                _("line %(n)d: unknown fields %(f)s") % {"n": number, "f": ", ".join(sorted(unknown))}
+            )
+            continue
+        line = BomLine(vehicle_model=vehicle_model, **data)
+        product = data.get("supplier_product")
+        if line.mass_kg is not None and line.mass_kg < 0:
+            errors.append(_("line %(n)d, mass_kg: a mass cannot be negative") % {"n": number})
+            continue
+        if line.share is not None and not (0 < line.share <= 1):
+            errors.append(_("line %(n)d, share: a share is more than 0 and at most 1") % {"n": number})
+            continue
+        try:
+            # the checks above are the table's constraints; validating them here costs no query per line
+            line.full_clean(exclude=["vehicle_model"], validate_constraints=False)
+        except ValidationError as error:
+            errors.extend(
+                _("line %(n)d, %(field)s: %(message)s")
+                % {"n": number, "field": field, "message": " ".join(messages)}
+                for field, messages in error.message_dict.items()
+            )
+            continue
+        if product is not None and product.material_id != line.material_id:
+            errors.append(
+                _("line %(n)d: the supplier product is %(product)s, not %(material)s")
+                % {"n": number, "product": product.material.code, "material": line.material.code}
+            )
+        objects.append(line)
+    shares: dict[tuple, Decimal] = {}
+    for line in objects:
+        if line.share is not None:
+            key = (line.component, line.material.code)
+            shares[key] = shares.get(key, Decimal(0)) + line.share
+    for (component, material), total in shares.items():
+        if abs(total - 1) > Decimal("0.000001"):
+            errors.append(
+                _("component %(c)s (%(m)s): shares add up to %(total)s, not 1")
+                % {"c": component, "m": material, "total": f"{total:.4f}"}
+            )
+    if errors:
+        raise ApplicationError("; ".join(errors), field="lines")
+    with transaction.atomic():
+        VehicleModel.objects.select_for_update().filter(pk=vehicle_model.pk).first()
+        old = BomLine.objects.filter(vehicle_model=vehicle_model)
+        before = {"lines": old.count(), "mass_kg": sum((line.mass_kg for line in old), Decimal(0))}
+        old.delete()
+        created = BomLine.objects.bulk_create(objects, batch_size=2000)
+        audit_record(
+            actor=actor,
+            organisation=organisation,
+            action=AuditAction.UPDATED,
+            obj=vehicle_model,
+            before={"bom": before},
+            after={
+                "bom": {"lines": len(created), "mass_kg": sum((line.mass_kg for line in created), Decimal(0))}
+            },
+        )
+        recompute_enqueue(
+            model_ids=[vehicle_model.pk],
+            trigger=RollupTrigger.BOM_CHANGED,
+            trigger_object=f"vehicle_model:{vehicle_model.pk}",
+        )
+    return created

@@ -386,20 +386,15 @@ def _set_status(
 
 
 def _enqueue_recompute(*, product: Product, trigger: str, trigger_object: str) -> None:
-    """Create the pending run now, enqueue its task only once the transaction has committed."""
+    """Recompute, once the transaction has committed, every model this product's declarations reach."""
     from accounting import selectors as accounting_selectors
     from accounting import services as accounting_services
-    from accounting.tasks import rollup_run_execute
 
-    model_ids = accounting_selectors.model_ids_affected_by_product(product=product)
-    if not model_ids:
-        return
-    run = accounting_services.rollup_run_create(
-        trigger=trigger, model_ids=model_ids, trigger_object=trigger_object
+    accounting_services.recompute_enqueue(
+        model_ids=accounting_selectors.model_ids_affected_by_product(product=product),
+        trigger=trigger,
+        trigger_object=trigger_object,
     )
-    # robust: a broker that is down must not turn a committed approval into an error page; the pending run
-    # stays in the database and the sweep sends it once the broker is back.
-    transaction.on_commit(lambda: rollup_run_execute.delay(run.id), robust=True)
 
 
 # The import workflow lives beside the declaration services and is reached through this package too.
