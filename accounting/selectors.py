@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from carbon_platform.bulk import read_frame
@@ -210,10 +210,19 @@ def conservative_lines(*, vehicle_model: VehicleModel) -> QuerySet[BomLine]:
 def vehicle_models_with_current_footprint() -> QuerySet[VehicleModel]:
     """Vehicle models with their carmaker and the current footprint's headline figures annotated."""
     current = Footprint.objects.filter(vehicle_model=OuterRef("pk"), is_current=True)
-    return VehicleModel.objects.select_related("carmaker").annotate(
-        footprint_total_kg_co2e=Subquery(current.values("total_kg_co2e")[:1]),
-        footprint_primary_data_share=Subquery(current.values("primary_data_share")[:1]),
-        footprint_revision=Subquery(current.values("revision")[:1]),
+    return (
+        VehicleModel.objects.select_related("carmaker")
+        .annotate(
+            footprint_total_kg_co2e=Subquery(current.values("total_kg_co2e")[:1]),
+            footprint_primary_data_share=Subquery(current.values("primary_data_share")[:1]),
+            footprint_revision=Subquery(current.values("revision")[:1]),
+        )
+        .annotate(
+            footprint_kg_co2e_per_kg=ExpressionWrapper(
+                F("footprint_total_kg_co2e") / F("curb_mass_kg"),
+                output_field=DecimalField(max_digits=18, decimal_places=6),
+            )
+        )
     )
 
 

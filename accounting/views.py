@@ -11,6 +11,8 @@ SORTS = {
     "name": ["brand", "model_name", "variant", "model_year"],
     "footprint": ["footprint_total_kg_co2e"],
     "-footprint": ["-footprint_total_kg_co2e"],
+    "per-kg": ["footprint_kg_co2e_per_kg"],
+    "-per-kg": ["-footprint_kg_co2e_per_kg"],
     "primary": ["footprint_primary_data_share"],
     "-primary": ["-footprint_primary_data_share"],
 }

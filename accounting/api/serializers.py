@@ -12,6 +12,9 @@ class VehicleModelSerializer(serializers.ModelSerializer):
     current_footprint_kg_co2e = serializers.DecimalField(
         source="footprint_total_kg_co2e", max_digits=18, decimal_places=4, read_only=True, allow_null=True
     )
+    current_kg_co2e_per_kg_curb_mass = serializers.DecimalField(
+        source="footprint_kg_co2e_per_kg", max_digits=18, decimal_places=4, read_only=True, allow_null=True
+    )
     current_primary_data_share = serializers.DecimalField(
         source="footprint_primary_data_share", max_digits=7, decimal_places=6, read_only=True, allow_null=True
     )
@@ -31,6 +34,7 @@ class VehicleModelSerializer(serializers.ModelSerializer):
             "curb_mass_kg",
             "external_id",
             "current_footprint_kg_co2e",
+            "current_kg_co2e_per_kg_curb_mass",
             "current_primary_data_share",
         ]
 

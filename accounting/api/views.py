@@ -20,6 +20,7 @@ class VehicleModelViewSet(viewsets.ReadOnlyModelViewSet):
         "model_year",
         "curb_mass_kg",
         "footprint_total_kg_co2e",
+        "footprint_kg_co2e_per_kg",
         "footprint_primary_data_share",
     ]
     ordering = ["brand", "model_name", "variant", "model_year"]
