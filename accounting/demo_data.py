@@ -654,6 +654,5 @@ class DemoSeeder:
 def _insert_bom_lines(columns: list[str], rows: list[tuple]) -> int:
     """Fast path for a million lines: COPY on PostgreSQL, executemany elsewhere."""
     frame = pd.DataFrame(rows, columns=columns)
-    for column in ("supplier_product_id",):
-        frame[column] = frame[column].astype("Int64")
+    frame["supplier_product_id"] = frame["supplier_product_id"].astype("Int64")
     return insert_frame(BomLine._meta.db_table, frame)

@@ -11,6 +11,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -266,6 +267,9 @@ def recompute_enqueue(*, model_ids: list[int], trigger: str, trigger_object: str
     return run
 
 
+FACTOR_FIELDS = ["kg_co2e_per_kg", "source", "year"]
+
+
 def default_factor_update(*, actor, factor: DefaultFactor, kg_co2e_per_kg: Decimal, source: str, year: int):
     """The operator corrects a default factor; every model with lines of its material is recomputed."""
     organisation = organisation_of(actor)
@@ -277,7 +281,7 @@ def default_factor_update(*, actor, factor: DefaultFactor, kg_co2e_per_kg: Decim
         raise ApplicationError(_("Name the source of the factor."), field="source")
     with transaction.atomic():
         factor = DefaultFactor.objects.select_for_update().get(pk=factor.pk)
-        before = {"kg_co2e_per_kg": factor.kg_co2e_per_kg, "source": factor.source, "year": factor.year}
+        before = model_to_dict(factor, fields=FACTOR_FIELDS)
         factor.kg_co2e_per_kg, factor.source, factor.year = kg_co2e_per_kg, source.strip(), year
         factor.full_clean()
         factor.save()
@@ -287,7 +291,7 @@ def default_factor_update(*, actor, factor: DefaultFactor, kg_co2e_per_kg: Decim
             action=AuditAction.UPDATED,
             obj=factor,
             before=before,
-            after={"kg_co2e_per_kg": factor.kg_co2e_per_kg, "source": factor.source, "year": factor.year},
+            after=model_to_dict(factor, fields=FACTOR_FIELDS),
         )
         model_ids = list(
             BomLine.objects.filter(material_id=factor.material_id)

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,6 +18,13 @@ class ApplicationError(Exception):
         self.message = message
         self.field = field
         self.status_code = status_code
+
+
+def reject_unknown_fields(data, allowed) -> None:
+    """A service takes only the fields it knows; anything else is the caller's mistake, named."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ApplicationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
 
 
 def exception_handler(exc, context):

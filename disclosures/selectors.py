@@ -33,16 +33,6 @@ def declarations_of_supplier(*, organisation: Organisation) -> QuerySet[Declarat
     )
 
 
-def review_queue(*, organisation: Organisation) -> QuerySet[Declaration]:
-    """Submitted declarations an auditor may decide: never those of the auditor's own organisation."""
-    return (
-        Declaration.objects.filter(status=DeclarationStatus.SUBMITTED)
-        .exclude(product__supplier=organisation)
-        .select_related("product", "product__material", "product__supplier")
-        .order_by("submitted_at")
-    )
-
-
 def declarations_visible_to(*, organisation: Organisation) -> QuerySet[Declaration]:
     """Suppliers: their own, every status. Auditors: every non-draft one of other organisations.
     Carmakers: approved declarations of products in their own BOMs. Operators: all but drafts."""
@@ -109,6 +99,15 @@ def supplier_dashboard(*, organisation: Organisation, today: date | None = None)
         "products": products_of(organisation=organisation),
         "imports": ImportBatch.objects.filter(organisation=organisation).order_by("-created_at")[:5],
     }
+
+
+def review_queue(*, organisation: Organisation) -> QuerySet[Declaration]:
+    """Submitted declarations an auditor may decide, oldest first: the queue before any filter."""
+    return (
+        review_queue_base(organisation=organisation)
+        .filter(status=DeclarationStatus.SUBMITTED)
+        .order_by("submitted_at")
+    )
 
 
 def review_queue_base(*, organisation: Organisation) -> QuerySet[Declaration]:

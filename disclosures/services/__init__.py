@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounting.choices import RollupTrigger
-from carbon_platform.api import ApplicationError
+from carbon_platform.api import ApplicationError, reject_unknown_fields
 from carbon_platform.tenancy.choices import AuditAction, OrganisationKind
 from carbon_platform.tenancy.selectors import organisation_of
 from carbon_platform.tenancy.services import audit_record
@@ -70,15 +70,18 @@ def _supplier_org_of(user, product: Product):
     return organisation
 
 
-def declaration_create(*, actor, product: Product, data: dict) -> Declaration:
-    """Create a draft declaration of one of the actor's organisation's products."""
-    organisation = _supplier_org_of(actor, product)
-    unknown = set(data) - set(DECLARATION_CONTENT_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+def _check_content(data: dict, *, product: Product) -> None:
+    """Content fields only, and a plant of the product's own supplier."""
+    reject_unknown_fields(data, DECLARATION_CONTENT_FIELDS)
     plant = data.get("plant")
     if plant is not None and plant.supplier_id != product.supplier_id:
         raise ApplicationError(_("The plant must belong to the product's supplier."), field="plant")
+
+
+def declaration_create(*, actor, product: Product, data: dict) -> Declaration:
+    """Create a draft declaration of one of the actor's organisation's products."""
+    organisation = _supplier_org_of(actor, product)
+    _check_content(data, product=product)
     declaration = Declaration(product=product, created_by=actor, status=DeclarationStatus.DRAFT, **data)
     with transaction.atomic():
         declaration.full_clean()
@@ -97,12 +100,7 @@ def declaration_create(*, actor, product: Product, data: dict) -> Declaration:
 def declaration_update(*, actor, declaration: Declaration, data: dict) -> Declaration:
     """Edit the content of a draft or of a declaration sent back for changes; the audit event keeps the diff."""
     organisation = _supplier_org_of(actor, declaration.product)
-    unknown = set(data) - set(DECLARATION_CONTENT_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    plant = data.get("plant")
-    if plant is not None and plant.supplier_id != declaration.product.supplier_id:
-        raise ApplicationError(_("The plant must belong to the product's supplier."), field="plant")
+    _check_content(data, product=declaration.product)
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
         _require_editable(declaration)

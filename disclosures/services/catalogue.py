@@ -6,7 +6,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
-from carbon_platform.api import ApplicationError
+from carbon_platform.api import ApplicationError, reject_unknown_fields
 from carbon_platform.tenancy.choices import AuditAction, OrganisationKind
 from carbon_platform.tenancy.selectors import organisation_of
 from carbon_platform.tenancy.services import audit_record
@@ -25,9 +25,7 @@ def _supplier_of(actor):
 
 
 def _save(*, actor, organisation, obj, data: dict, fields: list[str], created: bool):
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise ApplicationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    reject_unknown_fields(data, fields)
     before = None if created else model_to_dict(obj, fields=fields)
     for name, value in data.items():
         setattr(obj, name, value)

@@ -385,9 +385,8 @@ def _declaration_rows(batch: ImportBatch, actor) -> pd.DataFrame:
             default = "" if default is None and not field.null else default
             columns[name] = [entry["fields"].get(name, default) for entry in batch.records]
     frame = pd.DataFrame(columns)
-    for name in ("product_id", "plant_id", "supersedes_id", "submitted_at", "decided_at"):
-        if name in frame and name.endswith("_id"):
-            frame[name] = frame[name].astype("Int64")
+    for name in ("product_id", "plant_id", "supersedes_id"):  # nullable ids stay integers, not floats
+        frame[name] = frame[name].astype("Int64")
     return frame
 
 

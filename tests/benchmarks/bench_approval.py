@@ -90,12 +90,7 @@ def main() -> None:
     product_id = min(counts, key=lambda row: abs(row["models"] - args.target_models))["supplier_product"]
     product = Product.objects.select_related("supplier", "material").get(pk=product_id)
     affected = len(selectors.model_ids_affected_by_product(product=product))
-    supplier_user = Membership.objects.filter(organisation=product.supplier).first()
     auditor = Membership.objects.filter(organisation__kind="auditor").exclude(user=None).first().user
-    if supplier_user is None:
-        from tests.factories import UserFactory
-
-        supplier_user = UserFactory(organisation=product.supplier).membership
     print(f"product {product.pk} ({product.material.code}, {product.route}) reaches {affected} models")
 
     app.connection_for_write().default_channel.client.delete("celery")
