@@ -167,6 +167,32 @@ class RollupRun(models.Model):
         return f"run {self.pk} {self.trigger} {self.status}"
 
 
+class RollupChunk(models.Model):
+    """One slice of a run's models, computed by one task; a run's progress is the sum of its chunks'."""
+
+    run = models.ForeignKey(RollupRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    model_ids = models.JSONField(_("model ids"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RollupStatus.choices, default=RollupStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    models_total = models.PositiveIntegerField(default=0)
+    models_done = models.PositiveIntegerField(default=0)
+    footprints_written = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    timings_s = models.JSONField(_("timings (s)"), default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="rollup_chunk_unique_index")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} chunk {self.index} {self.status}"
+
+
 class Footprint(models.Model):
     """One revision of a vehicle model's cradle-to-gate material footprint; exactly one is current.
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from carbon_platform.bulk import read_frame
@@ -13,9 +14,9 @@ from carbon_platform.tenancy.models import Organisation
 from disclosures.choices import DeclarationStatus
 from disclosures.models import Declaration, Product
 
-from .choices import DataSourceLevel, MaterialFamily
+from .choices import DataSourceLevel, MaterialFamily, RollupStatus
 from .engine import MODULE_COLUMNS, RollupInputs
-from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, VehicleModel
+from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, RollupRun, VehicleModel
 
 # Stay well under SQLite's bound-parameter limit when filtering by many ids.
 ID_CHUNK = 900
@@ -319,3 +320,30 @@ def footprint_history(*, vehicle_model: VehicleModel, limit: int = 20) -> list[R
             )
         )
     return history
+
+
+def rollup_runs_with_progress() -> QuerySet[RollupRun]:
+    """Runs newest first, with live progress summed over their chunks (a closed run keeps its own totals)."""
+    return RollupRun.objects.annotate(
+        chunk_models_done=Coalesce(Sum("chunks__models_done"), 0),
+        chunks_total=Count("chunks"),
+        chunks_done=Count(
+            "chunks", filter=Q(chunks__status__in=[RollupStatus.SUCCEEDED, RollupStatus.FAILED])
+        ),
+    ).order_by("-created_at", "-id")
+
+
+def rollup_run_progress(run: RollupRun) -> dict:
+    """What a progress bar needs: models done of total, percent, chunks, and whether the run is still open."""
+    done = run.models_done if run.finished_at else getattr(run, "chunk_models_done", run.models_done)
+    total = run.models_total
+    return {
+        "models_done": done,
+        "models_total": total,
+        "progress_pct": 100
+        if total == 0 and run.finished_at
+        else (round(100 * done / total) if total else 0),
+        "chunks_total": getattr(run, "chunks_total", None),
+        "chunks_done": getattr(run, "chunks_done", None),
+        "open": run.finished_at is None,
+    }

@@ -3,14 +3,14 @@
 import json
 import logging
 import time
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,16 @@ from carbon_platform.tenancy.services import audit_record
 from . import selectors
 from .choices import RollupStatus, RollupTrigger
 from .engine import ALL_LEVELS, MODULE_COLUMNS, RollupResult, rollup
-from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, RollupRun, VehicleModel
+from .models import (
+    BomLine,
+    Contribution,
+    DefaultFactor,
+    Footprint,
+    Material,
+    RollupChunk,
+    RollupRun,
+    VehicleModel,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +42,8 @@ logger = logging.getLogger(__name__)
 SWEEP_PENDING_AFTER = timedelta(minutes=2)
 SWEEP_RUNNING_AFTER = timedelta(minutes=15)
 
-# Models written per transaction: small enough to keep locks short, large enough to amortise round trips.
-WRITE_CHUNK_MODELS = 500
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    models_seen: int
-    footprints_written: int
+# Models written per transaction (a batch inside a run's chunk): small enough to keep locks short, large enough to amortise round trips.
+WRITE_BATCH_MODELS = 500
 
 
 def rollup_run_create(*, trigger: str, model_ids: list[int] | None, trigger_object: str = "") -> RollupRun:
@@ -53,43 +56,137 @@ def rollup_run_create(*, trigger: str, model_ids: list[int] | None, trigger_obje
     )
 
 
-def rollup_run_execute(*, run_id: int, as_of: date | None = None) -> RollupRun | None:
-    """Claim a run and recompute its models; a run already finished is left alone (redelivery is harmless)."""
-    claimed = RollupRun.objects.filter(
-        Q(status=RollupStatus.PENDING) | Q(status=RollupStatus.RUNNING), id=run_id
-    ).update(status=RollupStatus.RUNNING, started_at=timezone.now(), models_done=0)
+def rollup_run_start(*, run_id: int) -> list[int] | None:
+    """Claim a run and cut its models into chunks (once); returns the chunks still to compute.
+
+    None when the run is already closed: a redelivered or swept message then does nothing. Calling it again
+    on a running run returns its unfinished chunks, so a run whose worker died can simply be sent again."""
+    with transaction.atomic():
+        run = (
+            RollupRun.objects.select_for_update()
+            .filter(id=run_id, status__in=[RollupStatus.PENDING, RollupStatus.RUNNING])
+            .first()
+        )
+        if run is None:
+            return None
+        if not run.chunks.exists():
+            ids = (
+                selectors.all_vehicle_model_ids()
+                if run.scope_model_ids is None
+                else sorted(run.scope_model_ids)
+            )
+            size = settings.ROLLUP_CHUNK_MODELS
+            RollupChunk.objects.bulk_create(
+                RollupChunk(run=run, index=index, model_ids=part, models_total=len(part))
+                for index, part in enumerate(ids[start : start + size] for start in range(0, len(ids), size))
+            )
+            run.models_total = len(ids)
+        if run.status == RollupStatus.PENDING:
+            run.status, run.started_at = RollupStatus.RUNNING, timezone.now()
+        run.save(update_fields=["status", "started_at", "models_total"])
+        return list(
+            run.chunks.exclude(status=RollupStatus.SUCCEEDED).order_by("index").values_list("id", flat=True)
+        )
+
+
+def rollup_chunk_execute(*, chunk_id: int, as_of: date | None = None) -> RollupChunk | None:
+    """Recompute one chunk's models: load, engine, write. None when its run is closed or it is done.
+
+    A chunk that failed, or whose worker died, can be computed again while its run is open; unchanged
+    fingerprints write nothing, so a second execution never duplicates a revision."""
+    claimed = RollupChunk.objects.filter(
+        id=chunk_id,
+        run__status=RollupStatus.RUNNING,
+        status__in=[RollupStatus.PENDING, RollupStatus.RUNNING, RollupStatus.FAILED],
+    ).update(
+        status=RollupStatus.RUNNING,
+        started_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        models_done=0,
+        error="",
+    )
     if not claimed:
         return None
-    run = RollupRun.objects.get(id=run_id)
+    chunk = RollupChunk.objects.select_related("run").get(id=chunk_id)
     as_of = as_of or timezone.localdate()
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        inputs = selectors.rollup_inputs(model_ids=run.scope_model_ids, as_of=as_of)
+        inputs = selectors.rollup_inputs(model_ids=chunk.model_ids, as_of=as_of)
         timings["load_s"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         result = rollup(inputs)
         timings["engine_s"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
-        outcome = footprints_write(result=result, run=run)
+        written = footprints_write(
+            result=result,
+            run=chunk.run,
+            on_progress=lambda done: RollupChunk.objects.filter(id=chunk_id).update(
+                models_done=F("models_done") + done
+            ),
+        )
         timings["write_s"] = round(time.perf_counter() - started, 3)
     except Exception as exc:
-        logger.exception("rollup run %s failed", run_id)
-        RollupRun.objects.filter(id=run_id).update(
+        logger.exception("rollup run %s, chunk %s failed", chunk.run_id, chunk.index)
+        RollupChunk.objects.filter(id=chunk_id).update(
             status=RollupStatus.FAILED,
             error=f"{type(exc).__name__}: {exc}",
             finished_at=timezone.now(),
             timings_s=timings,
         )
         raise
-    RollupRun.objects.filter(id=run_id).update(
+    RollupChunk.objects.filter(id=chunk_id).update(
         status=RollupStatus.SUCCEEDED,
         finished_at=timezone.now(),
-        models_done=outcome.models_seen,
-        footprints_written=outcome.footprints_written,
+        models_done=chunk.models_total,
+        footprints_written=F("footprints_written") + written,  # an earlier attempt may have written some
         timings_s=timings,
     )
-    run.refresh_from_db()
+    chunk.refresh_from_db()
+    return chunk
+
+
+def rollup_run_close(*, run_id: int) -> RollupRun | None:
+    """Close a run once every chunk has finished: totals, summed timings and the chunks' errors.
+
+    None while chunks are still open (the caller tries again later); a closed run is returned unchanged."""
+    with transaction.atomic():
+        run = RollupRun.objects.select_for_update().get(id=run_id)
+        if run.status not in (RollupStatus.PENDING, RollupStatus.RUNNING):
+            return run
+        chunks = list(run.chunks.order_by("index"))
+        if any(chunk.status in (RollupStatus.PENDING, RollupStatus.RUNNING) for chunk in chunks):
+            return None
+        failed = [chunk for chunk in chunks if chunk.status == RollupStatus.FAILED]
+        timings = {
+            phase: round(sum(chunk.timings_s.get(phase, 0.0) for chunk in chunks), 3)
+            for phase in ("load_s", "engine_s", "write_s")
+        }
+        run.finished_at = timezone.now()
+        timings["wall_s"] = round((run.finished_at - (run.started_at or run.created_at)).total_seconds(), 3)
+        timings["chunks"] = len(chunks)
+        run.timings_s = timings
+        run.status = RollupStatus.FAILED if failed else RollupStatus.SUCCEEDED
+        run.error = "\n".join(f"chunk {chunk.index}: {chunk.error}" for chunk in failed)
+        run.models_done = sum(chunk.models_done for chunk in chunks)
+        # counted, not summed: an attempt that died after committing some batches recorded none of them
+        run.footprints_written = Footprint.objects.filter(run=run).count()
+        run.save()
+    return run
+
+
+def rollup_run_execute(*, run_id: int, as_of: date | None = None) -> RollupRun | None:
+    """The whole run in this process, chunk after chunk (tests, benchmarks, seed_demo, small runs).
+
+    None when the run was already closed. The first chunk error closes the run as failed and is raised."""
+    chunk_ids = rollup_run_start(run_id=run_id)
+    if chunk_ids is None:
+        return None
+    try:
+        for chunk_id in chunk_ids:
+            rollup_chunk_execute(chunk_id=chunk_id, as_of=as_of)
+    finally:
+        run = rollup_run_close(run_id=run_id)
     return run
 
 
@@ -174,10 +271,11 @@ def _contribution_frame(contributions: pd.DataFrame, footprint_ids: dict[int, in
     )
 
 
-def footprints_write(*, result: RollupResult, run: RollupRun) -> WriteOutcome:
-    """Write a new current revision for every model whose input fingerprint changed, chunk by chunk.
+def footprints_write(*, result: RollupResult, run: RollupRun, on_progress=None) -> int:
+    """Write a new current revision for every model whose input fingerprint changed, batch by batch;
+    returns the number of revisions written. `on_progress(n)` is called after each batch of n models.
 
-    Each chunk is one transaction that locks its vehicle models first (PostgreSQL), re-reads the current
+    Each batch is one transaction that locks its vehicle models first (PostgreSQL), re-reads the current
     fingerprints under the lock and only then writes: a concurrent or redelivered chunk finds the work done
     and writes nothing, so revision numbers never collide and no footprint is ever half-written.
     """
@@ -186,64 +284,70 @@ def footprints_write(*, result: RollupResult, run: RollupRun) -> WriteOutcome:
     breakdowns = _breakdowns(result, material_codes)
     model_ids = footprints["model_id"].astype(int).to_numpy()
     written = 0
-    for start in range(0, len(model_ids), WRITE_CHUNK_MODELS):
-        chunk_ids = [int(i) for i in model_ids[start : start + WRITE_CHUNK_MODELS]]
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    # Footprints are derived data: a crash may lose the last chunks' commit, which the next
-                    # run or the sweep recomputes from their unchanged inputs. Not waiting for the WAL
-                    # flush of ~20k contribution rows per chunk halves the write time.
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                list(
-                    VehicleModel.objects.select_for_update()
-                    .filter(id__in=chunk_ids)
-                    .order_by("id")
-                    .values("id")
-                )
-            current = {
-                model_id: (revision, fingerprint)
-                for model_id, revision, fingerprint in Footprint.objects.filter(
-                    vehicle_model_id__in=chunk_ids, is_current=True
-                ).values_list("vehicle_model_id", "revision", "input_fingerprint")
-            }
-            chunk = footprints[footprints["model_id"].isin(chunk_ids)]
-            current_fingerprints = chunk["model_id"].map({m: fp for m, (_rev, fp) in current.items()})
-            changed = chunk[chunk["input_fingerprint"] != current_fingerprints]
-            if changed.empty:
-                continue
-            changed_ids = [int(i) for i in changed["model_id"]]
-            Footprint.objects.filter(vehicle_model_id__in=changed_ids, is_current=True).update(
-                is_current=False
+    for start in range(0, len(model_ids), WRITE_BATCH_MODELS):
+        batch_ids = [int(i) for i in model_ids[start : start + WRITE_BATCH_MODELS]]
+        written += _write_batch(result, footprints[footprints["model_id"].isin(batch_ids)], breakdowns, run)
+        if on_progress is not None:
+            on_progress(len(batch_ids))
+    return written
+
+
+def _write_batch(result: RollupResult, batch: pd.DataFrame, breakdowns, run: RollupRun) -> int:
+    """One transaction: lock the batch's models, keep the changed fingerprints, write their revisions."""
+    batch_ids = [int(i) for i in batch["model_id"]]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Footprints are derived data: a crash may lose the last batches' commit, which the next
+                # run or the sweep recomputes from their unchanged inputs. Not waiting for the WAL
+                # flush of ~20k contribution rows per batch halves the write time.
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            list(
+                VehicleModel.objects.select_for_update().filter(id__in=batch_ids).order_by("id").values("id")
             )
-            insert_frame(Footprint._meta.db_table, _footprint_frame(changed, breakdowns, current, run))
-            footprint_ids = dict(
-                Footprint.objects.filter(vehicle_model_id__in=changed_ids, is_current=True).values_list(
-                    "vehicle_model_id", "id"
-                )
+        current = {
+            model_id: (revision, fingerprint)
+            for model_id, revision, fingerprint in Footprint.objects.filter(
+                vehicle_model_id__in=batch_ids, is_current=True
+            ).values_list("vehicle_model_id", "revision", "input_fingerprint")
+        }
+        current_fingerprints = batch["model_id"].map({m: fp for m, (_rev, fp) in current.items()})
+        changed = batch[batch["input_fingerprint"] != current_fingerprints]
+        if changed.empty:
+            return 0
+        changed_ids = [int(i) for i in changed["model_id"]]
+        Footprint.objects.filter(vehicle_model_id__in=changed_ids, is_current=True).update(is_current=False)
+        insert_frame(Footprint._meta.db_table, _footprint_frame(changed, breakdowns, current, run))
+        footprint_ids = dict(
+            Footprint.objects.filter(vehicle_model_id__in=changed_ids, is_current=True).values_list(
+                "vehicle_model_id", "id"
             )
-            insert_frame(
-                Contribution._meta.db_table, _contribution_frame(result.contributions, footprint_ids)
-            )
-            written += len(footprint_ids)
-        RollupRun.objects.filter(id=run.id).update(models_done=F("models_done") + len(chunk_ids))
-    return WriteOutcome(models_seen=len(model_ids), footprints_written=written)
+        )
+        insert_frame(Contribution._meta.db_table, _contribution_frame(result.contributions, footprint_ids))
+    return len(footprint_ids)
 
 
 def rollup_runs_sweep(*, now=None) -> list[int]:
     """Send again every run whose message was lost or whose worker died; returns their ids.
 
-    Executing a run twice is harmless (it is claimed, and unchanged fingerprints write nothing), so the
-    sweep errs on the side of sending.
+    Pending runs older than SWEEP_PENDING_AFTER, and running runs with no chunk started or finished within
+    SWEEP_RUNNING_AFTER (a worker killed mid-chunk, a lost chord callback). Executing a run again is
+    harmless: finished chunks are skipped and unchanged fingerprints write nothing, so the sweep errs on the
+    side of sending.
     """
     from .tasks import rollup_run_execute
 
     now = now or timezone.now()
+    quiet_since = now - SWEEP_RUNNING_AFTER
+    recent_chunk = RollupChunk.objects.filter(run=OuterRef("pk")).filter(
+        Q(started_at__gte=quiet_since) | Q(finished_at__gte=quiet_since)
+    )
     stale = list(
         RollupRun.objects.filter(
             Q(status=RollupStatus.PENDING, created_at__lt=now - SWEEP_PENDING_AFTER)
-            | Q(status=RollupStatus.RUNNING, started_at__lt=now - SWEEP_RUNNING_AFTER)
+            | Q(status=RollupStatus.RUNNING, started_at__lt=quiet_since)
         )
+        .filter(~Exists(recent_chunk))
         .order_by("id")
         .values_list("id", flat=True)
     )

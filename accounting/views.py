@@ -1,4 +1,4 @@
-"""Footprint pages: the vehicle model list with filters and a model's current footprint."""
+"""Footprint pages: the vehicle model list with filters, a model's current footprint, and the rollup runs."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -54,3 +54,31 @@ def vehicle_model_detail(request, pk: int):
             kg_co2e_per_kg=footprint.total_kg_co2e / vehicle_model.curb_mass_kg,
         )
     return render(request, "accounting/vehicle_model_detail.html", context)
+
+
+@login_required
+def rollup_run_list(request):
+    page = Paginator(selectors.rollup_runs_with_progress(), 50).get_page(request.GET.get("page"))
+    for run in page:
+        run.progress = selectors.rollup_run_progress(run)
+    return render(request, "accounting/rollup_run_list.html", {"page": page, "querystring": ""})
+
+
+@login_required
+def rollup_run_detail(request, pk: int):
+    run = get_object_or_404(selectors.rollup_runs_with_progress(), pk=pk)
+    chunks = run.chunks.order_by("index").only(
+        "index",
+        "status",
+        "models_total",
+        "models_done",
+        "footprints_written",
+        "attempts",
+        "timings_s",
+        "error",
+    )
+    return render(
+        request,
+        "accounting/rollup_run_detail.html",
+        {"run": run, "progress": selectors.rollup_run_progress(run), "chunks": chunks},
+    )

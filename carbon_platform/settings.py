@@ -144,7 +144,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
-CELERY_RESULT_BACKEND = None
+# A full rollup fans out as a chord, whose callback needs a result backend: Redis, as the broker.
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -157,6 +159,8 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
+# Vehicle models per chunk of a rollup run: one Celery task each; a run of one chunk is not fanned out.
+ROLLUP_CHUNK_MODELS = env.int("ROLLUP_CHUNK_MODELS", default=1000)
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,8 @@ from rest_framework import serializers
 
 from carbon_platform.tenancy.models import Organisation
 
-from ..models import Footprint, VehicleModel
+from .. import selectors
+from ..models import Footprint, RollupRun, VehicleModel
 
 
 class VehicleModelSerializer(serializers.ModelSerializer):
@@ -82,3 +83,38 @@ class FootprintSerializer(serializers.ModelSerializer):
 
     def get_kg_co2e_per_kg_curb_mass(self, footprint: Footprint) -> str:
         return str(round(footprint.total_kg_co2e / footprint.vehicle_model.curb_mass_kg, 4))
+
+
+class RollupRunSerializer(serializers.ModelSerializer):
+    """A recompute: its trigger, status, live progress over its chunks, timings (seconds) and any error."""
+
+    models_done = serializers.SerializerMethodField()
+    progress_pct = serializers.SerializerMethodField()
+    chunks_total = serializers.IntegerField(read_only=True)
+    chunks_done = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = RollupRun
+        fields = [
+            "id",
+            "trigger",
+            "trigger_object",
+            "status",
+            "models_total",
+            "models_done",
+            "progress_pct",
+            "chunks_total",
+            "chunks_done",
+            "footprints_written",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "timings_s",
+            "error",
+        ]
+
+    def get_models_done(self, run: RollupRun) -> int:
+        return selectors.rollup_run_progress(run)["models_done"]
+
+    def get_progress_pct(self, run: RollupRun) -> int:
+        return selectors.rollup_run_progress(run)["progress_pct"]

@@ -2,8 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
-from .views import VehicleModelViewSet
+from .views import RollupRunViewSet, VehicleModelViewSet
 
 router = DefaultRouter()
 router.register("vehicle-models", VehicleModelViewSet, basename="vehicle-model")
+router.register("rollup-runs", RollupRunViewSet, basename="rollup-run")
 urlpatterns = router.urls

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from .. import selectors
 from ..filters import VehicleModelFilter
-from .serializers import FootprintSerializer, VehicleModelSerializer
+from .serializers import FootprintSerializer, RollupRunSerializer, VehicleModelSerializer
 
 
 class VehicleModelViewSet(viewsets.ReadOnlyModelViewSet):
@@ -44,3 +44,15 @@ class VehicleModelViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(
             [asdict(revision) for revision in selectors.footprint_history(vehicle_model=vehicle_model)]
         )
+
+
+class RollupRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Recompute runs, newest first, with live progress; filter by status or trigger."""
+
+    serializer_class = RollupRunSerializer
+    filterset_fields = ["status", "trigger"]
+    ordering_fields = ["created_at", "finished_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.rollup_runs_with_progress()

@@ -144,7 +144,7 @@ def test_a_run_records_progress_timings_and_is_not_executed_twice(materials, veh
     run = _recompute([vehicle.id])
     assert run.status == "succeeded"
     assert (run.models_total, run.models_done, run.footprints_written) == (1, 1, 1)
-    assert set(run.timings_s) == {"load_s", "engine_s", "write_s"}
+    assert set(run.timings_s) == {"load_s", "engine_s", "write_s", "wall_s", "chunks"}
     assert services.rollup_run_execute(run_id=run.id) is None  # a redelivered task finds it finished
     assert RollupRun.objects.get(pk=run.pk).footprints_written == 1
 

@@ -11,7 +11,8 @@ import pytest
 from django.db import connection
 
 from accounting.demo_data import load_reference_data
-from accounting.models import Footprint, RollupRun
+from accounting.models import Footprint, RollupChunk, RollupRun
+from accounting.tasks import footprints_recompute_all
 from carbon_platform.celery import app as celery_app
 from disclosures import services
 from tests.factories import (
@@ -54,6 +55,7 @@ def worker(transactional_db):
             f":{database['PORT'] or 5432}/{database['NAME']}"
         ),
         "CELERY_BROKER_URL": BROKER_URL,
+        "ROLLUP_CHUNK_MODELS": "2",  # so that a handful of models fans out as a chord of several chunks
     }
     process = subprocess.Popen(
         [
@@ -126,3 +128,34 @@ def test_approval_is_recomputed_by_a_real_worker_through_redis(worker):
     run.refresh_from_db()
     assert run.status == "succeeded"
     assert run.footprints_written == 1
+
+
+def test_a_full_run_fans_out_as_a_chord_whose_callback_closes_it(worker):
+    materials = load_reference_data()
+    fleet = [VehicleModelFactory() for _ in range(5)]
+    for number, vehicle in enumerate(fleet, start=1):
+        BomLineFactory(
+            vehicle_model=vehicle, material=materials["steel.electrical"], mass_kg=str(10 * number)
+        )
+    conservative = materials["steel.electrical"].default_factors.get(basis="conservative").kg_co2e_per_kg
+
+    footprints_recompute_all.delay()  # what Celery beat sends every night
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not RollupRun.objects.filter(finished_at__isnull=False).exists():
+        time.sleep(0.25)
+    run = RollupRun.objects.get()
+    assert run.status == "succeeded", run.error
+    assert (run.models_total, run.models_done, run.footprints_written, run.timings_s["chunks"]) == (
+        5,
+        5,
+        5,
+        3,
+    )
+    chunks = RollupChunk.objects.filter(run=run).order_by("index")
+    assert [(chunk.status, len(chunk.model_ids)) for chunk in chunks] == [
+        ("succeeded", 2),
+        ("succeeded", 2),
+        ("succeeded", 1),
+    ]
+    totals = dict(Footprint.objects.filter(is_current=True).values_list("vehicle_model_id", "total_kg_co2e"))
+    assert totals == {vehicle.id: 10 * n * conservative for n, vehicle in enumerate(fleet, start=1)}
