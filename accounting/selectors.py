@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -53,6 +54,8 @@ def bom_lines_frame(model_ids: list[int] | None) -> pd.DataFrame:
     )
     if model_ids is None:
         frames = [_frame(sql, [], columns)]
+    elif connection.vendor == "postgresql":  # one query whatever the count: the ids as one array parameter
+        frames = [_frame(f"{sql} WHERE l.vehicle_model_id = ANY(%s)", [sorted(model_ids)], columns)]
     else:
         frames = [
             _frame(f"{sql} WHERE l.vehicle_model_id IN ({','.join(['%s'] * len(chunk))})", chunk, columns)

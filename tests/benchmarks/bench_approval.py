@@ -10,7 +10,6 @@ product's declaration, so it changes that database.
 import argparse
 import os
 import random
-import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -33,37 +32,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
+from tests.benchmarks._worker import start_worker, stop_worker  # noqa: E402
+
 GOAL_S = 2.0
-
-
-def start_worker() -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "carbon_platform",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname=bench@%h",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    from carbon_platform.celery import app
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if app.control.ping(timeout=0.5):
-            return process
-    process.kill()
-    sys.exit("the Celery worker did not answer within 60 s")
 
 
 def main() -> None:
@@ -136,8 +107,7 @@ def main() -> None:
             f"{'met' if best <= GOAL_S else 'NOT met'}"
         )
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop_worker(worker)
 
 
 if __name__ == "__main__":
