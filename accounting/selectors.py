@@ -249,6 +249,7 @@ class Revision:
     delta_kg_co2e: float | None
     cause: str
     changes: list[Change]
+    run_id: int | None = None
 
 
 def _sources(rows: list[dict]) -> str:
@@ -259,6 +260,22 @@ def _sources(rows: list[dict]) -> str:
             label += f" {row['declaration']}"
         labels.append(f"{label}: {row['mass_kg']:.2f} kg x {row['factor']:.4f}")
     return "; ".join(labels) or "—"
+
+
+def _trigger_object_label(trigger_object: str) -> str:
+    """' (EPD-0001 v2)' for 'declaration:17', ' (default factor steel.hot_rolled_coil bf_bof)' and so on."""
+    kind, _sep, pk = trigger_object.partition(":")
+    label = trigger_object
+    if pk.isdigit():
+        if kind == "declaration":
+            label = str(Declaration.objects.filter(pk=pk).first() or trigger_object)
+        elif kind == "default_factor":
+            factor = DefaultFactor.objects.select_related("material").filter(pk=pk).first()
+            if factor:
+                label = " ".join(
+                    part for part in (factor.material.code, factor.route, factor.province) if part
+                )
+    return f" ({label})" if label else ""
 
 
 def footprint_history(*, vehicle_model: VehicleModel, limit: int = 20) -> list[Revision]:
@@ -294,11 +311,7 @@ def footprint_history(*, vehicle_model: VehicleModel, limit: int = 20) -> list[R
         if len(history) == limit:
             break
         run = newer.run
-        cause = (
-            f"{run.get_trigger_display()} ({run.trigger_object})"
-            if run and run.trigger_object
-            else (run.get_trigger_display() if run else "")
-        )
+        cause = f"{run.get_trigger_display()}{_trigger_object_label(run.trigger_object)}" if run else ""
         changes = []
         if older is not None:
             new_rows, old_rows = rows.get(newer.id, {}), rows.get(older.id, {})
@@ -320,6 +333,7 @@ def footprint_history(*, vehicle_model: VehicleModel, limit: int = 20) -> list[R
                 else round(float(newer.total_kg_co2e - older.total_kg_co2e), 4),
                 cause=cause,
                 changes=changes,
+                run_id=newer.run_id,
             )
         )
     return history

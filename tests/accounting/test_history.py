@@ -10,6 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounting import selectors, services
+from accounting.models import RollupRun
 from disclosures import services as disclosure_services
 from tests.factories import BomLineFactory, DeclarationFactory, ProductFactory, VehicleModelFactory
 
@@ -46,7 +47,9 @@ def test_each_revision_names_its_cause_and_its_change_per_material_and_supplier(
         "Full run",
     )
     assert (newest.revision, newest.total_kg_co2e, newest.delta_kg_co2e) == (2, 190.0, -20.0)
-    assert newest.cause == f"Declaration approved (declaration:{declaration.pk})"
+    assert newest.cause == "Declaration approved (EPD-HIST-1 v1)"
+    run = RollupRun.objects.get(trigger="declaration_approved")
+    assert newest.run_id == run.id  # the page links the cause to the run that computed it
     (change,) = newest.changes
     assert (change.material, change.supplier, change.delta_kg_co2e) == (
         "steel.hot_rolled_coil",
@@ -67,4 +70,4 @@ def test_history_in_the_api_and_on_the_model_page(client, actors, approved):
     assert body[0]["changes"][0]["after"] == "L1 EPD-HIST-1 v1: 100.00 kg x 1.9000"
     client.force_login(actors.carmaker_a)
     page = client.get(reverse("accounting:vehicle-model-detail", args=[vehicle.pk])).content.decode()
-    assert "Declaration approved (declaration:" in page and "L3: 100.00 kg x 2.1000" in page
+    assert "Declaration approved (EPD-HIST-1 v1)" in page and "L3: 100.00 kg x 2.1000" in page

@@ -80,6 +80,17 @@ def test_supplier_submits_auditor_approves_carmaker_sees_the_new_footprint(page,
     body = api.json()
     assert Decimal(str(body["total_kg_co2e"])) == Decimal("255.18")
     assert Footprint.objects.get(vehicle_model=vehicle, is_current=True).revision == 2
+    # the history explains the move: the approved declaration, -25.00 kg CO2e on the BF-BOF coil line
+    history = page.get_by_test_id("history")
+    newest = history.locator("tbody tr").first
+    assert newest.locator("td").first.inner_text() == "2"
+    assert "-25.00" in newest.inner_text()
+    assert "L3: 100.00 kg x 2.1000" in newest.inner_text()
+    assert "L1 EPD-E2E-0001 v1: 100.00 kg x 1.8500" in newest.inner_text()
+    newest.get_by_role("link", name="Declaration approved (EPD-E2E-0001 v1)").click()
+    page.wait_for_url("**/rollup-runs/*/")
+    assert page.get_by_test_id("run-status").inner_text() == "Succeeded"
+    assert page.get_by_test_id("progress-pct").inner_text() == "100"
 
 
 def test_bad_declaration_shows_the_field_error_and_saves_nothing(page, actors, vehicle):
