@@ -152,6 +152,21 @@ def all_vehicle_model_ids() -> list[int]:
     return list(VehicleModel.objects.order_by("id").values_list("id", flat=True))
 
 
+def vehicle_brands() -> list[str]:
+    """Every brand in the fleet, A to Z (the explorer's brand filter)."""
+    return list(VehicleModel.objects.order_by("brand").values_list("brand", flat=True).distinct())
+
+
+def carmakers_with_models() -> list[tuple[int, str]]:
+    """(id, name) of every carmaker with at least one vehicle model, by name."""
+    return list(
+        Organisation.objects.filter(vehicle_models__isnull=False)
+        .order_by("name")
+        .values_list("id", "name")
+        .distinct()
+    )
+
+
 def current_footprint(*, vehicle_model: VehicleModel) -> Footprint | None:
     return Footprint.objects.filter(vehicle_model=vehicle_model, is_current=True).first()
 

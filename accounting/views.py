@@ -31,6 +31,8 @@ def vehicle_model_list(request):
         "accounting/vehicle_model_list.html",
         {
             "filter": filterset,
+            "brands": selectors.vehicle_brands(),
+            "carmakers": selectors.carmakers_with_models(),
             "page": page,
             "sort": sort,
             "querystring": query.urlencode(),
