@@ -156,3 +156,40 @@ def test_progress_is_live_in_the_api_and_the_page(settings, fleet):
 def test_anonymous_sees_no_runs(fleet):
     run = services.rollup_run_create(trigger="full", model_ids=None)
     assert APIClient().get(f"/api/v1/rollup-runs/{run.id}/").status_code in (401, 403)
+
+
+def test_a_transient_database_error_is_retried_and_the_run_still_succeeds(settings, fleet, monkeypatch):
+    from django.db import OperationalError
+
+    from accounting import selectors
+
+    settings.ROLLUP_CHUNK_MODELS = 2
+    real_inputs, calls = selectors.rollup_inputs, []
+
+    def flaky(**kwargs):
+        calls.append(kwargs["model_ids"])
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_inputs(**kwargs)
+
+    monkeypatch.setattr(selectors, "rollup_inputs", flaky)
+    run = services.rollup_run_create(trigger="full", model_ids=None)
+    chunk_ids = services.rollup_run_start(run_id=run.id)
+    for chunk_id in chunk_ids:  # as the worker runs each message of the chord's group
+        result = tasks.rollup_chunk_execute.apply(args=[chunk_id], throw=False)
+        assert result.successful()
+    tasks.rollup_run_close.apply(args=[run.id])
+
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.error == ""
+    first = RollupChunk.objects.get(run=run, index=0)
+    assert (first.status, first.attempts, first.error) == ("succeeded", 2, "")
+    assert calls[0] == calls[1] == [fleet[0].id, fleet[1].id]  # the same chunk, computed again
+    assert Footprint.objects.filter(is_current=True).count() == 5
+
+
+def test_chunk_tasks_ack_late_and_have_time_limits():
+    chunk_task = tasks.rollup_chunk_execute
+    assert chunk_task.acks_late and not chunk_task.ignore_result  # redelivered if the worker dies; counted
+    assert 0 < chunk_task.soft_time_limit < chunk_task.time_limit
+    assert tasks.rollup_run_execute.acks_late and tasks.rollup_run_close.acks_late
