@@ -1,11 +1,24 @@
-"""Footprint pages: the vehicle model list with filters, a model's current footprint, and the rollup runs."""
+"""Footprint pages: the vehicle model list with filters, a model's current footprint, the rollup runs, and
+the carmaker's BOM import."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from . import selectors
+from carbon_platform.api import ApplicationError
+from carbon_platform.tenancy.choices import OrganisationKind
+from carbon_platform.tenancy.decorators import organisation_kind_required
+
+from . import bom_files, selectors
+from .bom_imports import BomImportError, bom_import
 from .filters import VehicleModelFilter
+from .forms import BomImportForm
 
 SORTS = {
     "name": ["brand", "model_name", "variant", "model_year"],
@@ -84,3 +97,64 @@ def rollup_run_detail(request, pk: int):
         "accounting/rollup_run_detail.html",
         {"run": run, "progress": selectors.rollup_run_progress(run), "chunks": chunks},
     )
+
+
+carmaker_required = organisation_kind_required(OrganisationKind.CARMAKER)
+
+
+@login_required
+@carmaker_required
+def bom_import_page(request):
+    """Upload a BOM file; on success back here with the counts, on errors the table of row errors."""
+    form = BomImportForm(request.POST or None, request.FILES or None)
+    refused = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = bom_import(actor=request.user, upload=form.cleaned_data["file"])
+        except BomImportError as error:
+            refused = error
+        except ApplicationError as error:
+            form.add_error("file", error.message)
+        else:
+            summary = ngettext(
+                "BOM of %(models)d model replaced (lines written: %(written)d, removed: %(deleted)d).",
+                "BOMs of %(models)d models replaced (lines written: %(written)d, removed: %(deleted)d).",
+                result.models_replaced,
+            ) % {
+                "models": result.models_replaced,
+                "written": result.lines_written,
+                "deleted": result.lines_deleted,
+            }
+            messages.success(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a> · <a href="{}">{}</a>',
+                    summary,
+                    reverse("accounting:rollup-run-detail", args=[result.rollup_run_id]),
+                    _("Follow the recompute run #%(id)d") % {"id": result.rollup_run_id},
+                    reverse("accounting:vehicle-model-list"),
+                    _("Vehicle footprints"),
+                ),
+            )
+            return redirect("accounting:bom-import")
+    return render(
+        request,
+        "accounting/bom_import.html",
+        {
+            "form": form,
+            "refused": refused,
+            "columns": [(column, bom_files.COLUMN_HELP[column.field]) for column in bom_files.COLUMNS],
+            "max_file_mb": bom_files.MAX_BOM_FILE_BYTES // 1_000_000,
+        },
+        status=400 if form.errors or refused else 200,
+    )
+
+
+@login_required
+@carmaker_required
+def bom_template(request, fmt: str):
+    if fmt not in bom_files.TEMPLATE_CONTENT_TYPES:
+        raise Http404
+    response = HttpResponse(bom_files.template_file(fmt), content_type=bom_files.TEMPLATE_CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="bom-template.{fmt}"'
+    return response

@@ -19,6 +19,13 @@ class ApplicationError(Exception):
         self.field = field
         self.status_code = status_code
 
+    def body(self) -> dict:
+        """The API's answer: the message and, when it concerns one, the field; subclasses add detail."""
+        body = {"detail": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
+
 
 def reject_unknown_fields(data, allowed) -> None:
     """A service takes only the fields it knows; anything else is the caller's mistake, named."""
@@ -29,10 +36,7 @@ def reject_unknown_fields(data, allowed) -> None:
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        body = {"detail": exc.message}
-        if exc.field:
-            body["field"] = exc.field
-        return Response(body, status=exc.status_code)
+        return Response(exc.body(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, DjangoPermissionDenied):

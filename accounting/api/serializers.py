@@ -118,3 +118,17 @@ class RollupRunSerializer(serializers.ModelSerializer):
 
     def get_progress_pct(self, run: RollupRun) -> int:
         return selectors.rollup_run_progress(run)["progress_pct"]
+
+
+class BomImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class BomImportResultSerializer(serializers.Serializer):
+    """What a BOM import replaced, and the recompute run that follows it."""
+
+    models_replaced = serializers.IntegerField()
+    lines_written = serializers.IntegerField()
+    lines_deleted = serializers.IntegerField()
+    vehicle_model_ids = serializers.ListField(child=serializers.IntegerField())
+    rollup_run = serializers.IntegerField(source="rollup_run_id", allow_null=True)

@@ -1,15 +1,30 @@
-"""Read-only API of vehicle models and their current footprints (totals are public to any signed-in org)."""
+"""API of vehicle models and their current footprints (totals are public to any signed-in org), recompute
+runs, and the carmaker's BOM import."""
 
 from dataclasses import asdict
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from .. import selectors
+from carbon_platform.tenancy.choices import OrganisationKind
+from carbon_platform.tenancy.selectors import organisation_of
+
+from .. import bom_files, selectors
+from ..bom_imports import bom_import
 from ..filters import VehicleModelFilter
-from .serializers import FootprintSerializer, RollupRunSerializer, VehicleModelSerializer
+from .serializers import (
+    BomImportResultSerializer,
+    BomImportUploadSerializer,
+    FootprintSerializer,
+    RollupRunSerializer,
+    VehicleModelSerializer,
+)
 
 
 class VehicleModelViewSet(viewsets.ReadOnlyModelViewSet):
@@ -56,3 +71,36 @@ class RollupRunViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.rollup_runs_with_progress()
+
+
+class IsCarmaker(BasePermission):
+    message = _("This needs a carmaker account.")
+
+    def has_permission(self, request, view):
+        organisation = organisation_of(request.user)
+        return organisation is not None and organisation.kind == OrganisationKind.CARMAKER
+
+
+class BomImportView(APIView):
+    """Upload a CSV or XLSX file (multipart field `file`): every model it names gets its BOM replaced by the
+    file's lines, all or nothing. 400 lists row errors: `errors` (the first 200 by row) and `error_count`."""
+
+    permission_classes = [IsAuthenticated, IsCarmaker]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request):
+        body = BomImportUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = bom_import(actor=request.user, upload=body.validated_data["file"])
+        return Response(BomImportResultSerializer(result).data)
+
+
+class BomTemplateView(APIView):
+    """The BOM file template: bilingual headers and example lines, as CSV or XLSX."""
+
+    def get(self, request, fmt: str):
+        response = HttpResponse(
+            bom_files.template_file(fmt), content_type=bom_files.TEMPLATE_CONTENT_TYPES[fmt]
+        )
+        response["Content-Disposition"] = f'attachment; filename="bom-template.{fmt}"'
+        return response

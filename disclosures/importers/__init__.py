@@ -21,9 +21,10 @@ MAX_RECORDS = 50_000  # declarations in one upload
 class ImportFileError(ValueError):
     """The file as a whole cannot be read; `message` says why in words a supplier understands."""
 
-    def __init__(self, message: str, *, location: str = ""):
+    def __init__(self, message: str, *, location: str = "", column: str = ""):
         self.message = message
         self.location = location  # e.g. "row 1 (header)", "EPD/processes/x.xml", "$.impacts"
+        self.column = column  # the header a tabular file's problem is about, as the file wrote it
         super().__init__(f"{location}: {message}" if location else message)
 
 

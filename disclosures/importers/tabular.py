@@ -84,26 +84,37 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", str(text)).strip().lower()
 
 
-_HEADER_LOOKUP = {
-    _normalise(name): column.field
-    for column in COLUMNS
-    for name in (column.field, column.en, column.zh, column.header)
-}
+def _header_lookup(columns: list[Column]) -> dict[str, str]:
+    """Every accepted spelling of each column's header -> its field: field name, English, Chinese, both."""
+    return {
+        _normalise(name): column.field
+        for column in columns
+        for name in (column.field, column.en, column.zh, column.header)
+    }
 
 
 def template_csv() -> bytes:
     """Header row plus one example row, UTF-8 with a byte-order mark so Excel opens the Chinese correctly."""
-    frame = pd.DataFrame([[column.example for column in COLUMNS]], columns=[c.header for c in COLUMNS])
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    return template_csv_of(COLUMNS, [[column.example for column in COLUMNS]])
 
 
 def template_xlsx() -> bytes:
+    return template_xlsx_of(COLUMNS, [[column.example for column in COLUMNS]], sheet_name="declarations")
+
+
+def template_csv_of(columns: list[Column], rows: list[list[str]]) -> bytes:
+    """A template of any column set: bilingual headers and example rows, UTF-8 with a byte-order mark."""
+    frame = pd.DataFrame(rows, columns=[column.header for column in columns])
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def template_xlsx_of(columns: list[Column], rows: list[list[str]], *, sheet_name: str) -> bytes:
     buffer = io.BytesIO()
-    frame = pd.DataFrame([[column.example for column in COLUMNS]], columns=[c.header for c in COLUMNS])
+    frame = pd.DataFrame(rows, columns=[column.header for column in columns])
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name="declarations")
-        sheet = writer.sheets["declarations"]
-        for index, column in enumerate(COLUMNS, start=1):
+        frame.to_excel(writer, index=False, sheet_name=sheet_name)
+        sheet = writer.sheets[sheet_name]
+        for index, column in enumerate(columns, start=1):
             sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
                 14, min(48, len(column.header))
             )
@@ -112,24 +123,39 @@ def template_xlsx() -> bytes:
 
 def parse_tabular(data: bytes, *, filename: str) -> list[ParsedRecord]:
     """Rows of a CSV or XLSX file -> records; the file's format is decided by its content, not its name."""
+    return _records(read_rows(data, COLUMNS))
+
+
+def read_rows(
+    data: bytes,
+    columns: list[Column],
+    *,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_unpacked_bytes: int = MAX_UNCOMPRESSED_BYTES,
+    max_rows: int = MAX_RECORDS,
+) -> pd.DataFrame:
+    """The data rows of a CSV or XLSX file as stripped text cells, one column per field of `columns`.
+
+    Blank lines are dropped; the index stays the row's position, so a row's spreadsheet number is
+    `index + HEADER_ROW + 1`. A file that cannot be read as a whole raises `ImportFileError`."""
     if not data:
         raise ImportFileError(_("The file is empty."))
-    if len(data) > MAX_UPLOAD_BYTES:
+    if len(data) > max_bytes:
         raise ImportFileError(
             _("The file is %(size).1f MB; the limit is %(limit).0f MB. Split it.")
-            % {"size": len(data) / 1e6, "limit": MAX_UPLOAD_BYTES / 1e6}
+            % {"size": len(data) / 1e6, "limit": max_bytes / 1e6}
         )
-    frame = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
-    frame = _rename_headers(frame)
+    frame = _read_xlsx(data, max_unpacked_bytes) if data[:4] == b"PK\x03\x04" else _read_csv(data)
+    frame = _rename_headers(frame, columns)
     frame = frame.loc[~(frame == "").all(axis=1)]  # blank lines are not rows
     if frame.empty:
         raise ImportFileError(_("The file has a header but no data rows."))
-    if len(frame) > MAX_RECORDS:
+    if len(frame) > max_rows:
         raise ImportFileError(
             _("The file has %(count)d rows; the limit is %(limit)d.")
-            % {"count": len(frame), "limit": MAX_RECORDS}
+            % {"count": len(frame), "limit": max_rows}
         )
-    return _records(frame)
+    return frame
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
@@ -137,14 +163,17 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         raise ImportFileError(_("This is not a CSV text file (it contains binary data). Upload CSV or XLSX."))
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK/GB18030
         try:
-            text = data.decode(encoding)
+            data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte sequence
         raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text."))
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+        # From the bytes, not the decoded text: pandas' reader is three times faster on a byte stream.
+        frame = pd.read_csv(
+            io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False, skip_blank_lines=True
+        )
     except pd.errors.EmptyDataError as error:
         raise ImportFileError(_("The file is empty.")) from error
     except pd.errors.ParserError as error:
@@ -156,7 +185,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     if not isinstance(frame.index, pd.RangeIndex):  # pandas moved surplus leading cells into the index
         raise ImportFileError(
             _("A row has more cells than the header (check the delimiter and quoting)."),
-            location=_first_long_row(text),
+            location=_first_long_row(data.decode(encoding)),
         )
     return frame
 
@@ -170,14 +199,14 @@ def _first_long_row(text: str) -> str:
     return ""
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
+def _read_xlsx(data: bytes, max_unpacked_bytes: int) -> pd.DataFrame:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > MAX_UNCOMPRESSED_BYTES:
+            if unpacked > max_unpacked_bytes:
                 raise ImportFileError(
                     _("The spreadsheet unpacks to %(size).0f MB; the limit is %(limit).0f MB.")
-                    % {"size": unpacked / 1e6, "limit": MAX_UNCOMPRESSED_BYTES / 1e6}
+                    % {"size": unpacked / 1e6, "limit": max_unpacked_bytes / 1e6}
                 )
             if "xl/workbook.xml" not in archive.namelist():
                 raise ImportFileError(_("This zip file is not an XLSX workbook."))
@@ -188,36 +217,40 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
         raise ImportFileError(_("The XLSX workbook cannot be read: %(error)s") % {"error": error}) from error
 
 
-def _rename_headers(frame: pd.DataFrame) -> pd.DataFrame:
+def _rename_headers(frame: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    lookup = _header_lookup(columns)
     renamed, seen = {}, {}
     for position, header in enumerate(frame.columns, start=1):
         text = str(header)
         if text.startswith("Unnamed:") and (frame[header] == "").all():
             continue  # an empty trailing column Excel left behind
-        field = _HEADER_LOOKUP.get(_normalise(text))
+        field = lookup.get(_normalise(text))
         original = re.sub(r"\.\d+$", "", text)  # pandas renames a repeated "X" to "X.1"
-        repeated = _HEADER_LOOKUP.get(_normalise(original))
+        repeated = lookup.get(_normalise(original))
         if field is None and repeated in seen:
             raise ImportFileError(
                 _("Column '%(name)s' (column %(position)d) repeats column %(first)d.")
                 % {"name": original, "position": position, "first": seen[repeated]},
                 location=f"row {HEADER_ROW}",
+                column=original,
             )
         if field is None:
             raise ImportFileError(
                 _("Unknown column '%(name)s' (column %(position)d). Use the template's headers.")
                 % {"name": text, "position": position},
                 location=f"row {HEADER_ROW}",
+                column=text,
             )
         if field in seen:
             raise ImportFileError(
                 _("Column '%(name)s' (column %(position)d) repeats column %(first)d.")
                 % {"name": text, "position": position, "first": seen[field]},
                 location=f"row {HEADER_ROW}",
+                column=text,
             )
         seen[field] = position
         renamed[header] = field
-    missing = [column.name for column in COLUMNS if column.required and column.field not in seen]
+    missing = [column.name for column in columns if column.required and column.field not in seen]
     if missing:
         raise ImportFileError(
             _("Required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)},
