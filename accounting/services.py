@@ -472,6 +472,7 @@ def bom_replace(*, actor, vehicle_model: VehicleModel, lines: list[dict]) -> lis
         before = {"lines": old.count(), "mass_kg": sum((line.mass_kg for line in old), Decimal(0))}
         old.delete()
         created = BomLine.objects.bulk_create(objects, batch_size=2000)
+        VehicleModel.objects.filter(pk=vehicle_model.pk).update(bom_updated_at=timezone.now())
         audit_record(
             actor=actor,
             organisation=organisation,

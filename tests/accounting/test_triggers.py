@@ -65,6 +65,8 @@ def test_a_replaced_bom_is_recomputed_with_its_60_40_split(actors, setup, django
         services.bom_replace(actor=actors.carmaker_a, vehicle_model=vehicle, lines=lines)
     # 60 kg x 2.1 (A, no declaration: route default) + 40 kg x 1.9 (B's approved EPD) = 126 + 76
     assert _total(vehicle) == Decimal("202")
+    vehicle.refresh_from_db()
+    assert vehicle.bom_updated_at is not None
     run = RollupRun.objects.get(trigger="bom_changed")
     assert run.scope_model_ids == [vehicle.pk]
     assert AuditEvent.objects.get(object_type="accounting.VehicleModel").after == {
