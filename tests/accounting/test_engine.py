@@ -1,12 +1,19 @@
 """The pure rollup engine on hand-built DataFrames: every factor level checked against hand-computed values."""
 
 import math
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from accounting.engine import EngineInputError, RollupInputs, declaration_factors_per_kg, rollup
+from accounting.engine import (
+    EngineInputError,
+    RollupInputs,
+    _codes_by_address,
+    declaration_factors_per_kg,
+    rollup,
+)
 
 STEEL, ALU, PLASTICS = 1, 2, 3
 S100, S200 = 100, 200
@@ -238,3 +245,212 @@ def test_engine_handles_many_models_without_python_loops_per_line():
     )
     got = result.footprints.set_index("model_id")["total_kg_co2e"]
     np.testing.assert_allclose(got.sort_index().to_numpy(), expected.sort_index().to_numpy())
+
+
+def _fingerprints(inputs):
+    return rollup(inputs).footprints.set_index("model_id")["input_fingerprint"]
+
+
+def _with_products(inputs, *rows):
+    extra = pd.DataFrame(list(rows), columns=inputs.products.columns)
+    return RollupInputs(
+        inputs.lines,
+        pd.concat([inputs.products, extra], ignore_index=True),
+        inputs.declarations,
+        inputs.defaults,
+    )
+
+
+def _changed_line(which, lines=None, **changes):
+    lines = _lines(MODEL_1_LINES) if lines is None else lines
+    for column, value in changes.items():
+        lines.loc[lines["line_id"] == which, column] = value
+    return lines
+
+
+def _changed_declaration(which, **changes):
+    declarations = _inputs(_lines(MODEL_1_LINES)).declarations.copy()
+    for column, value in changes.items():
+        declarations.loc[declarations["declaration_id"] == which, column] = value
+    return declarations
+
+
+# Each case changes one input of one line of model 1, or only the factor chosen for one of its lines.
+FINGERPRINT_CHANGES = {
+    "mass": lambda: _inputs(_changed_line(6, mass_kg=40.000001)),
+    "material": lambda: _inputs(_changed_line(6, material_id=ALU)),
+    # product 13 is another product of the same supplier and material without a declaration: the line keeps
+    # its level-2 supplier mean, so only the product differs
+    "product": lambda: _with_products(
+        _inputs(_changed_line(2, product_id=13.0)), (13.0, S100, STEEL, "bf_bof", "HE")
+    ),
+    "share given as 1": lambda: _inputs(_changed_line(1, share=1.0)),
+    "shares of a split component": lambda: _inputs(
+        _changed_line(5, _changed_line(4, share=0.55), share=0.45)
+    ),
+    "A1-A3 factor": lambda: _inputs(_lines(MODEL_1_LINES), _changed_declaration(2, gwp_a1_a3_kg_co2e=2.01)),
+    "module D factor only": lambda: _inputs(
+        _lines(MODEL_1_LINES), _changed_declaration(2, gwp_d_kg_co2e=-0.31)
+    ),
+    "declaration, same values": lambda: _inputs(
+        _lines(MODEL_1_LINES), _changed_declaration(2, declaration_id=22)
+    ),
+    "level": lambda: _inputs(
+        _lines(MODEL_1_LINES), _inputs(_lines(MODEL_1_LINES)).declarations.query("declaration_id != 2")
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(FINGERPRINT_CHANGES))
+def test_fingerprint_changes_with_any_one_line_input_or_chosen_factor(change):
+    base = _fingerprints(_inputs(_lines(MODEL_1_LINES)))
+    changed = _fingerprints(FINGERPRINT_CHANGES[change]())
+    assert changed.loc[1] != base.loc[1]
+    assert changed.loc[2] == base.loc[2]  # model 2's lines and factors did not change
+
+
+def test_fingerprint_ignores_line_order_and_is_a_fixed_function_of_the_inputs():
+    lines = _lines(MODEL_1_LINES)
+    base = _fingerprints(_inputs(lines))
+    for seed in range(5):
+        shuffled = lines.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        assert _fingerprints(_inputs(shuffled)).equals(base)
+    # lines grouped by model (summed run by run) or scattered (summed line by line): the same digests
+    many = _random_inputs(6)
+    grouped = many.lines.sort_values("model_id", kind="stable")
+    assert _fingerprints(RollupInputs(grouped, *list(vars(many).values())[1:])).equals(_fingerprints(many))
+    # no process-dependent hashing: the same digest in every process, on every platform
+    assert base.to_dict() == {1: "0312b82d7d9cd6a6155e0171c1b29c16", 2: "8428fe24647a325a71d872fa57af47a4"}
+    assert all(len(digest) == 32 and set(digest) <= set("0123456789abcdef") for digest in base)
+
+
+def test_a_bom_replaced_by_the_same_lines_under_new_ids_keeps_its_fingerprint_but_a_duplicate_does_not():
+    lines = _lines(MODEL_1_LINES)
+    base = _fingerprints(_inputs(lines))
+    renumbered = lines.assign(line_id=lines["line_id"] + 1000)  # deleted and inserted again: new ids
+    assert _fingerprints(_inputs(renumbered)).equals(base)
+    duplicated = pd.concat([lines, lines[lines["line_id"] == 6].assign(line_id=99)], ignore_index=True)
+    assert _fingerprints(_inputs(duplicated)).loc[1] != base.loc[1]
+
+
+def test_lines_frame_is_built_on_first_access_only_once():
+    result = rollup(_inputs(_lines(MODEL_1_LINES)))
+    assert result.lines is result.lines
+    assert len(result.lines) == len(MODEL_1_LINES)
+
+
+def _random_inputs(seed, n=20_000, models=300, shuffle=True):
+    """Many models of every level, multi-sourced components with shares, lines in a random order."""
+    rng = np.random.default_rng(seed)
+    base = _inputs(_lines(MODEL_1_LINES))
+    product_material = {10.0: STEEL, 11.0: STEEL, 12.0: STEEL, 20.0: ALU, 21.0: ALU}
+    products = rng.choice([NAN, *product_material], n)
+    material = np.where(
+        np.isnan(products), rng.choice([STEEL, ALU, PLASTICS], n), pd.Series(products).map(product_material)
+    ).astype(int)
+    lines = pd.DataFrame(
+        {
+            "line_id": np.arange(n) + 1000,
+            "model_id": rng.integers(0, models, n) * 7 + 3,
+            "component": [f"part {i}" for i in range(n)],
+            "material_id": material,
+            "mass_kg": rng.uniform(0.0, 50.0, n).round(3),
+            "product_id": products,
+            "share": NAN,
+        }
+    )
+    # every fourth line is split between two suppliers: the same component twice, shares 0.3 and 0.7
+    split = lines.iloc[::4].copy()
+    split["line_id"] += n
+    split["product_id"] = np.where(
+        split["material_id"] == STEEL, 12.0, np.where(split["material_id"] == ALU, 20.0, NAN)
+    )
+    lines.loc[lines.index[::4], "share"] = 0.3
+    split["share"] = 0.7
+    lines = pd.concat([lines, split], ignore_index=True)
+    lines["in_boundary"] = lines["material_id"] != PLASTICS
+    if shuffle:
+        lines = lines.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    return RollupInputs(lines, base.products, base.declarations, base.defaults)
+
+
+def test_sums_agree_with_the_per_line_factors():
+    inputs = _random_inputs(3)
+    result = rollup(inputs)
+    lines = result.lines
+    assert sorted(lines["level"].unique()) == [0, 1, 2, 3, 4]
+    footprints = result.footprints.set_index("model_id")
+    by_model = lines.groupby("model_id")
+    np.testing.assert_allclose(footprints["total_kg_co2e"], by_model["kg_co2e"].sum(), rtol=1e-12)
+    np.testing.assert_allclose(footprints["kg_co2e_D"], by_model["kg_co2e_D"].sum(), rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(footprints["line_count"], by_model.size())
+    np.testing.assert_array_equal(
+        footprints["conservative_line_count"], by_model["level"].apply(lambda levels: (levels == 4).sum())
+    )
+    for lvl in (0, 1, 2, 3, 4):
+        at_level = lines[lines["level"] == lvl].groupby("model_id")
+        np.testing.assert_allclose(
+            footprints[f"mass_kg_level_{lvl}"],
+            at_level["line_mass_kg"].sum().reindex(footprints.index, fill_value=0),
+        )
+    keys = ["model_id", "material_id", "supplier_id", "level", "declaration_id"]
+    expected = (
+        lines.groupby(keys, dropna=False, sort=True)
+        .agg(mass_kg=("line_mass_kg", "sum"), kg_co2e=("kg_co2e", "sum"), kg_co2e_D=("kg_co2e_D", "sum"))
+        .reset_index()
+    )
+    got = result.contributions
+    assert got[keys].fillna(-1).equals(expected[keys].fillna(-1))  # same groups, in the same order
+    np.testing.assert_allclose(
+        got[["mass_kg", "kg_co2e", "kg_co2e_D"]],
+        expected[["mass_kg", "kg_co2e", "kg_co2e_D"]],
+        rtol=1e-12,
+        atol=1e-9,
+    )
+
+
+def test_sparse_and_hashed_paths_give_the_dense_results(monkeypatch):
+    inputs = _random_inputs(4)
+    dense = rollup(inputs)
+    import accounting.engine as engine
+
+    monkeypatch.setattr(engine, "DENSE_CELLS_SLACK", -(10**12))  # hash pair keys and (model, pair) cells
+    sparse = rollup(inputs)
+    pd.testing.assert_frame_equal(sparse.footprints, dense.footprints, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(sparse.contributions, dense.contributions, check_exact=False, rtol=1e-12)
+    # sparse model ids and product ids are hashed too
+    spread = inputs.lines.assign(model_id=inputs.lines["model_id"] * 10**9)
+    products = inputs.products.assign(product_id=inputs.products["product_id"] * 10**9)
+    declarations = inputs.declarations.assign(product_id=inputs.declarations["product_id"] * 10**9)
+    spread = spread.assign(product_id=spread["product_id"] * 10**9)
+    far = rollup(RollupInputs(spread, products, declarations, inputs.defaults))
+    np.testing.assert_allclose(
+        far.footprints["total_kg_co2e"].to_numpy(), dense.footprints["total_kg_co2e"].to_numpy(), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("shared_objects", [False, True])
+def test_share_check_reads_component_names_however_they_are_stored(shared_objects, monkeypatch):
+    import accounting.engine as engine
+
+    inputs = _random_inputs(5)
+    lines = inputs.lines.copy()
+    names = lines["component"].to_numpy()
+    # like strings from pandas' CSV parser (one object per name), or fetched row by row (one per line)
+    lines["component"] = [sys.intern(n) if shared_objects else "".join(list(n)) for n in names]
+    by_address = []
+    monkeypatch.setattr(engine, "_codes_by_address", lambda *a: by_address.append(1) or _codes_by_address(*a))
+    rollup(RollupInputs(lines, inputs.products, inputs.declarations, inputs.defaults))
+    assert bool(by_address) == shared_objects
+    bad = lines.copy()
+    bad.loc[bad["share"] == 0.7, "share"] = 0.69
+    with pytest.raises(EngineInputError, match="must add up to 100%"):
+        rollup(RollupInputs(bad, inputs.products, inputs.declarations, inputs.defaults))
+
+
+def test_a_zero_share_alone_is_an_input_error_and_beside_others_is_not():
+    alone = _lines([(1, 1, "hood", ALU, 10.0, 20.0, 0.0)])
+    with pytest.raises(EngineInputError, match="component 'hood': 0.0000"):
+        rollup(_inputs(alone))
+    beside = _lines([(1, 1, "hood", ALU, 10.0, 20.0, 0.0), (2, 1, "hood", ALU, 10.0, 21.0, 1.0)])
+    assert _footprint(rollup(_inputs(beside)), 1)["total_kg_co2e"] == pytest.approx(10 * 16.0)
