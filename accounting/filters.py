@@ -1,9 +1,11 @@
-"""One FilterSet for vehicle models, shared by the browser list and the API list."""
+"""One FilterSet per list of the accounting side, shared by the browser page and the API where both list it."""
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from .models import VehicleModel
+from .choices import DataSourceLevel
+from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, RollupRun, VehicleModel
 
 
 class VehicleModelFilter(django_filters.FilterSet):
@@ -26,3 +28,63 @@ class VehicleModelFilter(django_filters.FilterSet):
             | Q(variant__icontains=value)
             | Q(external_id__iexact=value)
         )
+
+
+class MaterialFilter(django_filters.FilterSet):
+    class Meta:
+        model = Material
+        fields = ["family"]
+
+
+class DefaultFactorFilter(django_filters.FilterSet):
+    material = django_filters.CharFilter(field_name="material__code", label=_("Material code"))
+
+    class Meta:
+        model = DefaultFactor
+        fields = ["material", "route", "province", "basis"]
+
+
+class ContributionFilter(django_filters.FilterSet):
+    material = django_filters.CharFilter(field_name="material__code", label=_("Material code"))
+    supplier = django_filters.NumberFilter(field_name="supplier_id", label=_("Supplier id"))
+    level = django_filters.TypedChoiceFilter(
+        field_name="data_source_level", choices=DataSourceLevel.choices, coerce=int, label=_("Level")
+    )
+    declaration = django_filters.NumberFilter(field_name="declaration_id", label=_("Declaration id"))
+
+    class Meta:
+        model = Contribution
+        fields = ["material", "supplier", "level", "declaration"]
+
+
+class BomLineFilter(django_filters.FilterSet):
+    material = django_filters.CharFilter(field_name="material__code", label=_("Material code"))
+    supplier_product = django_filters.NumberFilter(field_name="supplier_product_id", label=_("Product id"))
+    linked = django_filters.BooleanFilter(
+        field_name="supplier_product", lookup_expr="isnull", exclude=True, label=_("Linked to a product")
+    )
+
+    class Meta:
+        model = BomLine
+        fields = ["system", "material", "supplier_product", "linked"]
+
+
+class FootprintRevisionFilter(django_filters.FilterSet):
+    computed_after = django_filters.IsoDateTimeFilter(
+        field_name="computed_at", lookup_expr="gte", label=_("Computed at or after")
+    )
+    computed_before = django_filters.IsoDateTimeFilter(
+        field_name="computed_at", lookup_expr="lt", label=_("Computed before")
+    )
+
+    class Meta:
+        model = Footprint
+        fields = ["computed_after", "computed_before"]
+
+
+class RollupRunFilter(django_filters.FilterSet):
+    """Shared by the recompute runs page and the API list."""
+
+    class Meta:
+        model = RollupRun
+        fields = ["status", "trigger"]

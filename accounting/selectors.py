@@ -11,11 +11,12 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from carbon_platform.bulk import read_frame
+from carbon_platform.tenancy.choices import OrganisationKind
 from carbon_platform.tenancy.models import Organisation
 from disclosures.choices import DeclarationStatus
 from disclosures.models import Declaration, Product
 
-from .choices import DataSourceLevel, MaterialFamily, RollupStatus
+from .choices import DataSourceLevel, MaterialFamily, RollupStatus, RollupTrigger
 from .engine import MODULE_COLUMNS, RollupInputs
 from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, RollupRun, VehicleModel
 
@@ -263,7 +264,7 @@ class Revision:
     total_kg_co2e: float
     delta_kg_co2e: float | None
     cause: str
-    changes: list[Change]
+    changes: list[Change] | None
     run_id: int | None = None
 
 
@@ -277,58 +278,93 @@ def _sources(rows: list[dict]) -> str:
     return "; ".join(labels) or "—"
 
 
-def _trigger_object_label(trigger_object: str) -> str:
-    """' (EPD-0001 v2)' for 'declaration:17', ' (default factor steel.hot_rolled_coil bf_bof)' and so on."""
-    kind, _sep, pk = trigger_object.partition(":")
-    label = trigger_object
-    if pk.isdigit():
-        if kind == "declaration":
-            label = str(Declaration.objects.filter(pk=pk).first() or trigger_object)
-        elif kind == "default_factor":
-            factor = DefaultFactor.objects.select_related("material").filter(pk=pk).first()
-            if factor:
-                label = " ".join(
-                    part for part in (factor.material.code, factor.route, factor.province) if part
-                )
-    return f" ({label})" if label else ""
+def _trigger_object_labels(runs: list[RollupRun], *, supplier_detail: bool) -> dict[int, str]:
+    """' (EPD-0001 v2)' for a run on 'declaration:17', ' (steel.hot_rolled_coil bf_bof)' for a default factor,
+    by run id: two queries for all runs. Without supplier detail a declaration is not named."""
+    wanted: dict[str, set[int]] = {"declaration": set(), "default_factor": set()}
+    for run in runs:
+        kind, _sep, pk = run.trigger_object.partition(":")
+        if kind in wanted and pk.isdigit():
+            wanted[kind].add(int(pk))
+    declarations = (
+        {d.pk: str(d) for d in Declaration.objects.filter(pk__in=wanted["declaration"])}
+        if wanted["declaration"] and supplier_detail
+        else {}
+    )
+    factors = (
+        {
+            f.pk: " ".join(part for part in (f.material.code, f.route, f.province) if part)
+            for f in DefaultFactor.objects.select_related("material").filter(pk__in=wanted["default_factor"])
+        }
+        if wanted["default_factor"]
+        else {}
+    )
+    labels = {}
+    for run in runs:
+        kind, _sep, pk = run.trigger_object.partition(":")
+        label = run.trigger_object
+        if pk.isdigit() and kind == "declaration":
+            label = declarations.get(int(pk), run.trigger_object) if supplier_detail else ""
+        elif pk.isdigit() and kind == "default_factor":
+            label = factors.get(int(pk), run.trigger_object)
+        labels[run.pk] = f" ({label})" if label else ""
+    return labels
 
 
-def footprint_history(*, vehicle_model: VehicleModel, limit: int = 20) -> list[Revision]:
-    """Every revision, newest first, with what triggered it and the change explained per material x supplier.
+def footprint_history(
+    *,
+    vehicle_model: VehicleModel,
+    limit: int = 20,
+    footprints: QuerySet[Footprint] | None = None,
+    supplier_detail: bool = True,
+) -> list[Revision]:
+    """Every revision (of `footprints`, the model's own filtered, else all of them), newest first, with what
+    triggered it and the change explained per material x supplier.
 
     The deltas of a revision's changes add up to the change of its total, so every move can be traced to
-    the lines it came from."""
-    footprints = list(
-        Footprint.objects.filter(vehicle_model=vehicle_model)
-        .select_related("run")
-        .order_by("-revision")[: limit + 1]
+    the lines it came from. Without `supplier_detail` (anyone but the owner carmaker and auditors) a
+    revision keeps its cause and totals but names no supplier and no declaration: `changes` is None."""
+    queryset = Footprint.objects.filter(vehicle_model=vehicle_model) if footprints is None else footprints
+    footprints = list(queryset.select_related("run").order_by("-revision")[:limit])
+    if not footprints:
+        return []
+    # the revision before the oldest listed one, which its delta is measured against
+    predecessor = (
+        Footprint.objects.filter(vehicle_model=vehicle_model, revision__lt=footprints[-1].revision)
+        .order_by("-revision")
+        .first()
     )
-    ids = [f.id for f in footprints]
+    compared = [*footprints, predecessor] if predecessor else footprints
     rows: dict[int, dict[tuple, list[dict]]] = {}
-    names = dict(Organisation.objects.filter(kind="supplier").values_list("id", "name"))
-    for c in (
-        Contribution.objects.filter(footprint_id__in=ids)
-        .select_related("material", "declaration")
-        .order_by("id")
-    ):
-        key = (c.material.code, names.get(c.supplier_id, "") if c.supplier_id else "")
-        rows.setdefault(c.footprint_id, {}).setdefault(key, []).append(
-            {
-                "level": c.data_source_level,
-                "declaration": str(c.declaration) if c.declaration_id else "",
-                "mass_kg": float(c.mass_kg),
-                "factor": float(c.kg_co2e_per_kg),
-                "kg_co2e": float(c.kg_co2e),
-            }
+    if supplier_detail:
+        contributions = list(
+            Contribution.objects.filter(footprint_id__in=[f.id for f in compared])
+            .select_related("material", "declaration")
+            .order_by("id")
         )
+        names = dict(
+            Organisation.objects.filter(
+                id__in={c.supplier_id for c in contributions if c.supplier_id}
+            ).values_list("id", "name")
+        )
+        for c in contributions:
+            key = (c.material.code, names.get(c.supplier_id, "") if c.supplier_id else "")
+            rows.setdefault(c.footprint_id, {}).setdefault(key, []).append(
+                {
+                    "level": c.data_source_level,
+                    "declaration": str(c.declaration) if c.declaration_id else "",
+                    "mass_kg": float(c.mass_kg),
+                    "factor": float(c.kg_co2e_per_kg),
+                    "kg_co2e": float(c.kg_co2e),
+                }
+            )
+    labels = _trigger_object_labels([f.run for f in footprints if f.run], supplier_detail=supplier_detail)
     history = []
-    for newer, older in zip(footprints, [*footprints[1:], None], strict=True):
-        if len(history) == limit:
-            break
+    for newer, older in zip(footprints, [*compared[1:], None][: len(footprints)], strict=True):
         run = newer.run
-        cause = f"{run.get_trigger_display()}{_trigger_object_label(run.trigger_object)}" if run else ""
-        changes = []
-        if older is not None:
+        cause = f"{run.get_trigger_display()}{labels[run.pk]}" if run else ""
+        changes = [] if supplier_detail else None
+        if older is not None and supplier_detail:
             new_rows, old_rows = rows.get(newer.id, {}), rows.get(older.id, {})
             for key in sorted(set(new_rows) | set(old_rows)):
                 delta = sum(r["kg_co2e"] for r in new_rows.get(key, [])) - sum(
@@ -379,3 +415,55 @@ def rollup_run_progress(run: RollupRun) -> dict:
         "chunks_done": getattr(run, "chunks_done", None),
         "open": run.finished_at is None,
     }
+
+
+def sees_supplier_detail(*, organisation: Organisation | None, vehicle_model: VehicleModel) -> bool:
+    """Totals of every model are public to signed-in organisations; what names suppliers (the by-supplier
+    split, contributions, BOM lines, the supplier rows of the history) is for the carmaker that owns the
+    model and for auditors."""
+    if organisation is None:
+        return False
+    return organisation.kind == OrganisationKind.AUDITOR or organisation.id == vehicle_model.carmaker_id
+
+
+def materials() -> QuerySet[Material]:
+    return Material.objects.order_by("code")
+
+
+def default_factors() -> QuerySet[DefaultFactor]:
+    return DefaultFactor.objects.select_related("material").order_by(
+        "material__code", "basis", "route", "province", "id"
+    )
+
+
+def contributions_of(*, vehicle_model: VehicleModel) -> QuerySet[Contribution]:
+    """The current footprint's contributions, largest first, with what each row names."""
+    return (
+        Contribution.objects.filter(footprint__vehicle_model=vehicle_model, footprint__is_current=True)
+        .select_related("material", "supplier", "declaration")
+        .order_by("-kg_co2e", "id")
+    )
+
+
+def bom_lines_of(*, vehicle_model: VehicleModel) -> QuerySet[BomLine]:
+    return (
+        BomLine.objects.filter(vehicle_model=vehicle_model)
+        .select_related("material", "supplier_product__supplier")
+        .order_by("system", "component", "id")
+    )
+
+
+def footprint_revisions_of(*, vehicle_model: VehicleModel) -> QuerySet[Footprint]:
+    return Footprint.objects.filter(vehicle_model=vehicle_model)
+
+
+def latest_bom_run_id(*, vehicle_model: VehicleModel) -> int | None:
+    """The recompute run the model's latest BOM change enqueued."""
+    return (
+        RollupRun.objects.filter(
+            trigger=RollupTrigger.BOM_CHANGED, trigger_object=f"vehicle_model:{vehicle_model.pk}"
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )

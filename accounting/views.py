@@ -14,10 +14,11 @@ from django.utils.translation import ngettext
 from carbon_platform.api import ApplicationError
 from carbon_platform.tenancy.choices import OrganisationKind
 from carbon_platform.tenancy.decorators import organisation_kind_required
+from carbon_platform.tenancy.selectors import organisation_of
 
 from . import bom_files, selectors
 from .bom_imports import BomImportError, bom_import
-from .filters import VehicleModelFilter
+from .filters import RollupRunFilter, VehicleModelFilter
 from .forms import BomImportForm
 
 SORTS = {
@@ -57,26 +58,41 @@ def vehicle_model_list(request):
 def vehicle_model_detail(request, pk: int):
     vehicle_model = get_object_or_404(selectors.vehicle_models_with_current_footprint(), pk=pk)
     footprint = selectors.current_footprint(vehicle_model=vehicle_model)
-    context = {"vehicle_model": vehicle_model, "footprint": footprint}
+    # totals are public; what names suppliers is for the owner carmaker and auditors, as in the API
+    supplier_detail = selectors.sees_supplier_detail(
+        organisation=organisation_of(request.user), vehicle_model=vehicle_model
+    )
+    context = {"vehicle_model": vehicle_model, "footprint": footprint, "supplier_detail": supplier_detail}
     if footprint:
+        breakdowns = selectors.footprint_breakdowns(footprint=footprint)
         context.update(
-            selectors.footprint_breakdowns(footprint=footprint),
-            contributions=footprint.contributions.select_related(
-                "material", "supplier", "declaration"
-            ).order_by("-kg_co2e"),
-            conservative_lines=selectors.conservative_lines(vehicle_model=vehicle_model)[:50],
-            history=selectors.footprint_history(vehicle_model=vehicle_model),
+            by_material=breakdowns["by_material"],
+            by_level=breakdowns["by_level"],
+            history=selectors.footprint_history(vehicle_model=vehicle_model, supplier_detail=supplier_detail),
             kg_co2e_per_kg=footprint.total_kg_co2e / vehicle_model.curb_mass_kg,
         )
+        if supplier_detail:
+            context.update(
+                by_supplier=breakdowns["by_supplier"],
+                contributions=selectors.contributions_of(vehicle_model=vehicle_model),
+                conservative_lines=selectors.conservative_lines(vehicle_model=vehicle_model)[:50],
+            )
     return render(request, "accounting/vehicle_model_detail.html", context)
 
 
 @login_required
 def rollup_run_list(request):
-    page = Paginator(selectors.rollup_runs_with_progress(), 50).get_page(request.GET.get("page"))
+    runs = RollupRunFilter(request.GET, queryset=selectors.rollup_runs_with_progress())
+    page = Paginator(runs.qs, 50).get_page(request.GET.get("page"))
     for run in page:
         run.progress = selectors.rollup_run_progress(run)
-    return render(request, "accounting/rollup_run_list.html", {"page": page, "querystring": ""})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounting/rollup_run_list.html",
+        {"page": page, "filter": runs, "querystring": query.urlencode()},
+    )
 
 
 @login_required

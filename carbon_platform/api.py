@@ -3,7 +3,9 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, filters, status
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -32,6 +34,33 @@ def reject_unknown_fields(data, allowed) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
         raise ApplicationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+
+
+class IsOrganisationMember(BasePermission):
+    """Signed in and a member of an organisation: every scoped resource answers for an organisation."""
+
+    message = gettext_lazy("Your account belongs to no organisation.")
+
+    def has_permission(self, request, view):
+        from .tenancy.selectors import organisation_of
+
+        return organisation_of(request.user) is not None
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's `ordering` parameter, with the fields a list sorts by named in the OpenAPI schema."""
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "ordering_fields", None)
+        if isinstance(fields, list | tuple) and fields:
+            default = ", ".join(getattr(view, "ordering", None) or [])
+            for parameter in parameters:
+                parameter["description"] = (
+                    f"Sort by {', '.join(fields)} (comma-separated for several; prefix `-` for descending). "
+                    f"Default: {default or 'none'}."
+                )
+        return parameters
 
 
 def exception_handler(exc, context):

@@ -1,18 +1,20 @@
-"""The auditor's review queue filters (django-filter): status, material, route, supplier, age, findings, sort."""
+"""One FilterSet per list of the supplier side, shared by the browser page and the API where both list it."""
 
 from datetime import timedelta
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounting.choices import ProductionRoute
 from accounting.models import Material
+from carbon_platform.tenancy.choices import OrganisationKind
 from carbon_platform.tenancy.models import Organisation
+from carbon_platform.tenancy.selectors import organisation_of
 
-from .choices import DeclarationStatus
-from .models import Declaration
+from .choices import DeclarationStatus, FindingSeverity
+from .models import Declaration, Finding, ImportBatch, Plant, Product
 
 SEVERITY_CHOICES = [
     ("error", _("Has errors")),
@@ -21,18 +23,21 @@ SEVERITY_CHOICES = [
 ]
 
 
-class ReviewQueueFilter(django_filters.FilterSet):
+class DeclarationFilter(django_filters.FilterSet):
+    """The declarations list of the API (each organisation its own slice), the supplier's declaration page
+    and the auditor's review queue: status, product, material, route, supplier, waiting time, findings."""
+
     status = django_filters.ChoiceFilter(
-        choices=[c for c in DeclarationStatus.choices if c[0] != DeclarationStatus.DRAFT],
-        empty_label=_("Any status"),
-        label=_("Status"),
+        choices=DeclarationStatus.choices, empty_label=_("Any status"), label=_("Status")
     )
+    product = django_filters.NumberFilter(field_name="product_id", label=_("Product id"))
     material = django_filters.ModelChoiceFilter(
         field_name="product__material",
         queryset=Material.objects.exclude(family="other").order_by("code"),
         empty_label=_("Any material"),
         label=_("Material"),
     )
+    material_code = django_filters.CharFilter(field_name="product__material__code", label=_("Material code"))
     route = django_filters.ChoiceFilter(
         field_name="product__route",
         choices=ProductionRoute.choices,
@@ -49,24 +54,19 @@ class ReviewQueueFilter(django_filters.FilterSet):
     severity = django_filters.ChoiceFilter(
         choices=SEVERITY_CHOICES, method="filter_severity", empty_label=_("Any findings"), label=_("Findings")
     )
-    sort = django_filters.OrderingFilter(
-        fields=(("submitted_at", "age"),),
-        field_labels={"submitted_at": _("Oldest first")},
-        label=_("Sort"),
-        choices=[("age", _("Oldest first")), ("-age", _("Newest first"))],
-        empty_label=None,
-    )
 
     class Meta:
         model = Declaration
-        fields = []
+        fields = ["status", "product", "material", "material_code", "route", "supplier"]
 
-    def __init__(self, data=None, *args, **kwargs):
-        data = data.copy() if data is not None else {}
-        if not data.get("status") and "status" not in data:
-            data["status"] = DeclarationStatus.SUBMITTED  # the queue proper, unless asked otherwise
-        data.setdefault("sort", "age")
-        super().__init__(data, *args, **kwargs)
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        organisation = organisation_of(request.user) if request is not None else None
+        if organisation is not None and organisation.kind != OrganisationKind.SUPPLIER:
+            # only a supplier ever sees drafts, its own
+            self.filters["status"].extra["choices"] = [
+                choice for choice in DeclarationStatus.choices if choice[0] != DeclarationStatus.DRAFT
+            ]
 
     def filter_min_age(self, queryset, name, value):
         if value is None:
@@ -74,10 +74,35 @@ class ReviewQueueFilter(django_filters.FilterSet):
         return queryset.filter(submitted_at__lte=timezone.now() - timedelta(days=int(value)))
 
     def filter_severity(self, queryset, name, value):
+        def has(severity):
+            return Exists(Finding.objects.filter(declaration=OuterRef("pk"), severity=severity))
+
         if value == "error":
-            return queryset.filter(error_count__gt=0)
+            return queryset.filter(has(FindingSeverity.ERROR))
         if value == "warning":
-            return queryset.filter(warning_count__gt=0)
+            return queryset.filter(has(FindingSeverity.WARNING))
         if value == "clean":
-            return queryset.filter(Q(error_count=0) & Q(warning_count=0))
+            return queryset.filter(~has(FindingSeverity.ERROR), ~has(FindingSeverity.WARNING))
         return queryset
+
+
+class ImportBatchFilter(django_filters.FilterSet):
+    """The supplier's imports: the import page and the API list."""
+
+    class Meta:
+        model = ImportBatch
+        fields = ["status", "source_format"]
+
+
+class PlantFilter(django_filters.FilterSet):
+    class Meta:
+        model = Plant
+        fields = ["province"]
+
+
+class ProductFilter(django_filters.FilterSet):
+    material = django_filters.CharFilter(field_name="material__code", label=_("Material code"))
+
+    class Meta:
+        model = Product
+        fields = ["material", "route", "plant"]

@@ -17,7 +17,7 @@ from carbon_platform.tenancy.selectors import audit_events_for, organisation_of
 
 from . import selectors, services
 from .choices import EDITABLE_STATUSES, DeclarationStatus, ImportStatus
-from .filters import ReviewQueueFilter
+from .filters import DeclarationFilter, ImportBatchFilter
 from .forms import (
     DecisionForm,
     DeclarationForm,
@@ -48,16 +48,17 @@ def supplier_dashboard(request):
 @organisation_kind_required(OrganisationKind.SUPPLIER)
 def declaration_list(request):
     organisation = organisation_of(request.user)
-    declarations = selectors.declarations_of_supplier(organisation=organisation).order_by("-created_at")
+    filterset = DeclarationFilter(
+        request.GET, queryset=selectors.declarations_of_supplier(organisation=organisation), request=request
+    )
     status = request.GET.get("status", "")
-    if status in DeclarationStatus.values:
-        declarations = declarations.filter(status=status)
-    page = Paginator(declarations, 50).get_page(request.GET.get("page"))
+    page = Paginator(filterset.qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "disclosures/declaration_list.html",
         {
             "page": page,
+            "filter": filterset,
             "status": status,
             "statuses": DeclarationStatus.choices,
             "products": selectors.products_of(organisation=organisation),
@@ -218,19 +219,37 @@ def declaration_submit(request, pk: int):
     return redirect("disclosures:declaration-detail", pk=pk)
 
 
+# The review queue shows these filters of the shared DeclarationFilter, and sorts by waiting time.
+QUEUE_FILTERS = ["status", "material", "route", "supplier", "min_age_days", "severity"]
+QUEUE_SORTS = {"age": ["submitted_at", "id"], "-age": ["-submitted_at", "-id"]}
+
+
 @login_required
 @auditor_required
 def review_queue(request):
-    queue = ReviewQueueFilter(
-        request.GET or None, queryset=selectors.review_queue_base(organisation=organisation_of(request.user))
+    data = request.GET.copy()
+    if "status" not in data:
+        data["status"] = DeclarationStatus.SUBMITTED  # the queue proper, unless asked otherwise
+    sort = data.get("sort") if data.get("sort") in QUEUE_SORTS else "age"
+    queue = DeclarationFilter(
+        data,
+        queryset=selectors.review_queue_base(organisation=organisation_of(request.user)),
+        request=request,
     )
-    page = Paginator(queue.qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(queue.qs.order_by(*QUEUE_SORTS[sort]), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "disclosures/review_queue.html",
-        {"page": page, "filter": queue, "querystring": query.urlencode()},
+        {
+            "page": page,
+            "filter": queue,
+            "fields": [queue.form[name] for name in QUEUE_FILTERS],
+            "sort": sort,
+            "sorts": [("age", _("Oldest first")), ("-age", _("Newest first"))],
+            "querystring": query.urlencode(),
+        },
     )
 
 
@@ -360,13 +379,14 @@ def import_list(request):
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             return redirect("disclosures:import-detail", pk=batch.pk)
-    batches = Paginator(selectors.import_batches_of(organisation=organisation), 20).get_page(
-        request.GET.get("page")
+    filterset = ImportBatchFilter(
+        request.GET, queryset=selectors.import_batches_of(organisation=organisation), request=request
     )
+    batches = Paginator(filterset.qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "disclosures/import_list.html",
-        {"form": form, "page": batches},
+        {"form": form, "page": batches, "filter": filterset},
         status=400 if form.errors else 200,
     )
 

@@ -147,6 +147,16 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         ]
 
 
+class ImportCommitResultSerializer(ImportBatchSerializer):
+    """The committed batch and the ids of the draft declarations it created."""
+
+    declarations = serializers.ListField(child=serializers.IntegerField())
+
+    class Meta(ImportBatchSerializer.Meta):
+        fields = [*ImportBatchSerializer.Meta.fields, "declarations"]
+        read_only_fields = fields
+
+
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     product = serializers.PrimaryKeyRelatedField(

@@ -1,24 +1,28 @@
 """The supplier and auditor API: the same operations as the pages, through the same services."""
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from carbon_platform.exports import ExportableListMixin
 from carbon_platform.tenancy.choices import OrganisationKind
 from carbon_platform.tenancy.selectors import organisation_of
 
 from .. import selectors, services
 from ..choices import SourceFormat
-from ..models import ImportBatch, Plant, Product, Review
+from ..filters import DeclarationFilter, ImportBatchFilter, PlantFilter, ProductFilter
+from ..models import Declaration, ImportBatch, Plant, Product, Review
 from ..validators import validate_pdf
 from .serializers import (
     DecisionSerializer,
     DeclarationSerializer,
     DeclarationWriteSerializer,
     ImportBatchSerializer,
+    ImportCommitResultSerializer,
     ImportUploadSerializer,
     PlantSerializer,
     ProductSerializer,
@@ -27,6 +31,10 @@ from .serializers import (
 
 
 class OrganisationMixin:
+    def schema_only(self) -> bool:
+        """True while drf-spectacular inspects the view: there is no organisation then."""
+        return getattr(self, "swagger_fake_view", False)
+
     def organisation(self):
         organisation = organisation_of(self.request.user)
         if organisation is None:
@@ -40,7 +48,34 @@ class OrganisationMixin:
         return organisation
 
 
+PLANT_EXAMPLE = {"id": 3, "name": "Anshan works", "name_zh": "鞍山厂", "province": "LN", "city": "Anshan"}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your plants (suppliers)",
+        examples=[
+            OpenApiExample(
+                "One plant",
+                response_only=True,
+                value=PLANT_EXAMPLE,
+            )
+        ],
+    ),
+    retrieve=extend_schema(summary="One of your plants"),
+    create=extend_schema(
+        summary="Register a plant",
+        examples=[
+            OpenApiExample(
+                "A plant in Liaoning", request_only=True, value={"name": "Anshan works", "province": "LN"}
+            )
+        ],
+    ),
+    update=extend_schema(summary="Edit a plant"),
+    partial_update=extend_schema(summary="Edit some fields of a plant"),
+)
 class PlantViewSet(
+    ExportableListMixin,
     OrganisationMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -51,8 +86,11 @@ class PlantViewSet(
     """A supplier's plants."""
 
     serializer_class = PlantSerializer
+    filterset_class = PlantFilter
 
     def get_queryset(self):
+        if self.schema_only():
+            return Plant.objects.none()
         return Plant.objects.filter(supplier=self.require_kind(OrganisationKind.SUPPLIER)).order_by("name")
 
     def perform_create(self, serializer):
@@ -64,17 +102,44 @@ class PlantViewSet(
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your products (suppliers)",
+        examples=[
+            OpenApiExample(
+                "One coil",
+                response_only=True,
+                value={
+                    "id": 31,
+                    "name": "Hot-rolled coil Q235B",
+                    "grade": "Q235B",
+                    "material": "steel.hot_rolled_coil",
+                    "route": "bf_bof",
+                    "plant": 3,
+                    "declared_unit": "t",
+                },
+            )
+        ],
+    ),
+    retrieve=extend_schema(summary="One of your products"),
+    create=extend_schema(summary="Register a product"),
+    update=extend_schema(summary="Edit a product"),
+    partial_update=extend_schema(summary="Edit some fields of a product"),
+)
 class ProductViewSet(PlantViewSet):
     """A supplier's products: material by code, route, plant."""
 
     serializer_class = ProductSerializer
+    filterset_class = ProductFilter
 
     def get_queryset(self):
+        if self.schema_only():
+            return Product.objects.none()
         organisation = self.require_kind(OrganisationKind.SUPPLIER)
         return Product.objects.filter(supplier=organisation).select_related("material").order_by("name")
 
     def get_serializer(self, *args, **kwargs):
-        kwargs["organisation"] = self.organisation()
+        kwargs["organisation"] = None if self.schema_only() else self.organisation()
         return super().get_serializer(*args, **kwargs)
 
     def perform_create(self, serializer):
@@ -86,7 +151,124 @@ class ProductViewSet(PlantViewSet):
         )
 
 
+DECLARATION_EXAMPLE = {
+    "id": 31,
+    "product": 31,
+    "supplier": "Supplier A",
+    "material": "steel.hot_rolled_coil",
+    "version": 1,
+    "supersedes": None,
+    "status": "approved",
+    "plant": 3,
+    "registration_number": "EPD-CN-2026-0001",
+    "standard": "EN 15804+A2",
+    "programme_operator": "EPD China",
+    "verifier": "CQC",
+    "pcr": "PCR 2019:14",
+    "issue_date": "2026-01-10",
+    "valid_until": "2030-12-31",
+    "declared_unit": "t",
+    "declared_amount": "1.000000",
+    "mass_kg_per_declared_unit": None,
+    "gwp_a1_a3_kg_co2e": "2075.500000",
+    "gwp_a4_kg_co2e": None,
+    "gwp_c1_kg_co2e": None,
+    "gwp_c2_kg_co2e": None,
+    "gwp_c3_kg_co2e": None,
+    "gwp_c4_kg_co2e": None,
+    "gwp_d_kg_co2e": "-150.500000",
+    "gwp_total_declared_kg_co2e": None,
+    "recycled_content_pct": "12.00",
+    "renewable_electricity_pct": None,
+    "source_format": "api",
+    "document": "https://platform.example/declarations/31/document/",
+    "submitted_at": "2026-01-11T09:00:00+08:00",
+    "decided_at": "2026-01-12T15:30:00+08:00",
+    "created_at": "2026-01-10T17:00:00+08:00",
+    "updated_at": "2026-01-12T15:30:00+08:00",
+    "findings": [],
+    "reviews": [
+        {
+            "decision": "approve",
+            "comment": "",
+            "reviewer_organisation": "Auditor",
+            "created_at": "2026-01-12T15:30:00+08:00",
+        }
+    ],
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Declarations (EPDs) you may see",
+        description="Suppliers: their own, in every status. Auditors: every submitted or decided one of other "
+        "organisations. Carmakers: approved declarations of products in their BOMs.",
+        examples=[
+            OpenApiExample(
+                "An approved EPD",
+                response_only=True,
+                value=DECLARATION_EXAMPLE,
+            )
+        ],
+    ),
+    retrieve=extend_schema(summary="A declaration you may see"),
+    create=extend_schema(
+        summary="Create a draft declaration (suppliers)",
+        responses={201: DeclarationSerializer},
+        examples=[
+            OpenApiExample(
+                "A draft",
+                request_only=True,
+                value={
+                    "product": 31,
+                    "registration_number": "EPD-CN-2026-0001",
+                    "issue_date": "2026-01-10",
+                    "valid_until": "2030-12-31",
+                    "declared_unit": "t",
+                    "declared_amount": "1",
+                    "gwp_a1_a3_kg_co2e": "2075.5",
+                },
+            )
+        ],
+    ),
+    update=extend_schema(
+        summary="Edit a draft or a declaration sent back for changes (suppliers)",
+        responses=DeclarationSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of a draft or a declaration sent back (suppliers)",
+        responses=DeclarationSerializer,
+    ),
+    submit=extend_schema(
+        summary="Submit for review (suppliers)", request=None, responses=DeclarationSerializer
+    ),
+    new_version=extend_schema(
+        summary="Start a new version of an approved declaration (suppliers)",
+        request=None,
+        responses={201: DeclarationSerializer},
+    ),
+    withdraw=extend_schema(
+        summary="Withdraw an approved declaration (suppliers)",
+        request=WithdrawSerializer,
+        responses=DeclarationSerializer,
+    ),
+    decide=extend_schema(
+        summary="Approve, reject or request changes (auditors)",
+        description="A comment is required to reject or request changes. Nobody decides on a declaration of "
+        "their own organisation.",
+        request=DecisionSerializer,
+        responses=DeclarationSerializer,
+        examples=[
+            OpenApiExample(
+                "Send back",
+                request_only=True,
+                value={"decision": "request_changes", "comment": "Name the verifier."},
+            )
+        ],
+    ),
+)
 class DeclarationViewSet(
+    ExportableListMixin,
     OrganisationMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -98,12 +280,14 @@ class DeclarationViewSet(
     Carmakers: approved declarations of products in their BOMs."""
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    filterset_fields = ["status", "product", "product__material__code", "product__route"]
+    filterset_class = DeclarationFilter
     search_fields = ["registration_number", "product__name", "product__supplier__name"]
     ordering_fields = ["created_at", "submitted_at", "valid_until", "gwp_a1_a3_kg_co2e"]
-    ordering = ["-created_at"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
+        if self.schema_only():
+            return Declaration.objects.none()
         queryset = selectors.declarations_visible_to(organisation=self.organisation())
         return queryset.select_related("product__supplier", "product__material").prefetch_related(
             "findings", Prefetch("reviews", queryset=Review.objects.select_related("reviewer_organisation"))
@@ -117,7 +301,7 @@ class DeclarationViewSet(
         )
 
     def get_serializer(self, *args, **kwargs):
-        if self.get_serializer_class() is DeclarationWriteSerializer:
+        if self.get_serializer_class() is DeclarationWriteSerializer and not self.schema_only():
             kwargs["organisation"] = self.organisation()
         return super().get_serializer(*args, **kwargs)
 
@@ -187,15 +371,62 @@ class DeclarationViewSet(
         return self._read(declaration)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your import batches (suppliers)",
+        description="Newest first; `records` is empty in the list (read one batch for its preview).",
+        examples=[
+            OpenApiExample(
+                "A validated CSV",
+                response_only=True,
+                value={
+                    "id": 5,
+                    "filename": "epds.csv",
+                    "source_format": "csv",
+                    "status": "validated",
+                    "progress_pct": 100,
+                    "error": "",
+                    "rows_total": 1,
+                    "rows_valid": 1,
+                    "rows_invalid": 0,
+                    "declarations_created": 0,
+                    "product": None,
+                    "created_at": "2026-01-10T17:00:00+08:00",
+                    "finished_at": "2026-01-10T17:00:02+08:00",
+                    "records": [],
+                },
+            )
+        ],
+    ),
+    retrieve=extend_schema(summary="An import batch with its preview: every record, its errors and findings"),
+    create=extend_schema(
+        summary="Upload a CSV, XLSX, openEPD JSON or ILCD+EPD XML/ZIP file for a preview (suppliers)",
+        description="Multipart field `file`; `product` names the product an openEPD or ILCD file declares.",
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={201: ImportBatchSerializer},
+    ),
+    commit=extend_schema(
+        summary="Save a validated batch's records as draft declarations (suppliers)",
+        request=None,
+        responses=ImportCommitResultSerializer,
+    ),
+)
 class ImportBatchViewSet(
-    OrganisationMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ExportableListMixin,
+    OrganisationMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Upload a CSV, XLSX, openEPD or ILCD file; read its preview; commit it."""
 
     serializer_class = ImportBatchSerializer
+    filterset_class = ImportBatchFilter
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self):
+        if self.schema_only():
+            return ImportBatch.objects.none()
         return ImportBatch.objects.filter(organisation=self.require_kind(OrganisationKind.SUPPLIER)).order_by(
             "-created_at"
         )

@@ -1,0 +1,72 @@
+"""One FilterSet per list, in its app's filters.py, and the same class where a browser page lists the same thing."""
+
+import pytest
+from django.urls import reverse
+
+from accounting.filters import RollupRunFilter, VehicleModelFilter
+from disclosures.filters import DeclarationFilter, ImportBatchFilter
+from tests.api.lists import api_list_routes, api_routes
+from tests.factories import DeclarationFactory, ProductFactory
+
+
+def _view_class(name):
+    return next(pattern.callback.cls for _route, pattern in api_routes() if pattern.name == name)
+
+
+@pytest.mark.parametrize("name", api_list_routes())
+def test_every_list_endpoint_has_a_filterset_of_its_app(name):
+    view = _view_class(name)
+    filterset = view.filterset_class
+    assert filterset is not None, f"{view.__name__} lists without a FilterSet"
+    app = view.__module__.split(".")[0]
+    assert filterset.__module__ == f"{app}.filters", filterset
+
+
+@pytest.mark.parametrize(
+    ("api_list", "page", "user", "filterset"),
+    [
+        ("vehicle-model-list", "accounting:vehicle-model-list", "carmaker_a", VehicleModelFilter),
+        ("rollup-run-list", "accounting:rollup-run-list", "carmaker_a", RollupRunFilter),
+        ("declaration-list", "disclosures:review-queue", "auditor", DeclarationFilter),
+        ("declaration-list", "disclosures:declaration-list", "supplier_a", DeclarationFilter),
+        ("import-batch-list", "disclosures:import-list", "supplier_a", ImportBatchFilter),
+    ],
+)
+def test_a_page_and_the_api_listing_the_same_thing_share_one_filterset(
+    client, actors, api_list, page, user, filterset
+):
+    assert _view_class(api_list).filterset_class is filterset
+    client.force_login(getattr(actors, user))
+    response = client.get(reverse(page))
+    assert response.status_code == 200
+    assert type(response.context["filter"]) is filterset
+
+
+def test_the_supplier_page_and_the_api_filter_declarations_alike(client, actors, materials):
+    product = ProductFactory(
+        supplier=actors.supplier_a.membership.organisation, material=materials["steel.hot_rolled_coil"]
+    )
+    DeclarationFactory(product=product, registration_number="EPD-D")
+    DeclarationFactory(product=product, status="submitted", registration_number="EPD-S")
+    client.force_login(actors.supplier_a)
+    params = {"status": "submitted"}
+    on_page = [
+        d.registration_number
+        for d in client.get(reverse("disclosures:declaration-list"), params).context["page"]
+    ]
+    in_api = [d["registration_number"] for d in client.get("/api/v1/declarations/", params).json()["results"]]
+    assert on_page == in_api == ["EPD-S"]
+
+
+def test_the_review_queue_shows_its_filters_and_hides_drafts_from_its_status_choices(client, actors):
+    client.force_login(actors.auditor)
+    queue = client.get(reverse("disclosures:review-queue")).context
+    assert [field.name for field in queue["fields"]] == [
+        "status",
+        "material",
+        "route",
+        "supplier",
+        "min_age_days",
+        "severity",
+    ]
+    assert "draft" not in [value for value, _label in queue["filter"].form.fields["status"].choices]
