@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
         "task": "disclosures.tasks.declarations_expire",
         "schedule": crontab(hour=0, minute=15),
     },
+    "pact-footprint-requests-sweep": {
+        "task": "pact.tasks.footprint_requests_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     "nightly-full-rollup": {
         "task": "accounting.tasks.footprints_recompute_all",
         "schedule": crontab(hour=2, minute=30),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "carbon_platform.tenancy",
     "disclosures",
     "accounting",
+    "pact",
 ]
 
 MIDDLEWARE = [
@@ -224,10 +225,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# PACT v2.3 host (pact/). Its actions are offered over https only: plain http requests get an error.
+PACT_REQUIRE_HTTPS = env.bool("PACT_REQUIRE_HTTPS", default=not DEBUG)
+# The domain in the URNs this platform issues for companies and products (urn:pact:<domain>:...): set it
+# to the platform's own domain before exchanging footprints, and keep it, as partners store those ids.
+PACT_URN_DOMAIN = env.str("PACT_URN_DOMAIN", default="carbon-platform.example")
+# Partner hosts are called over https; plain http only for local tests against a stand-in host.
+PACT_ALLOW_HTTP_PARTNERS = env.bool("PACT_ALLOW_HTTP_PARTNERS", default=False)
+
+# Behind a TLS-terminating proxy (nginx, Caddy, a load balancer): trust its X-Forwarded-Proto to know a
+# request came in over https, and with USE_X_FORWARDED_HOST its X-Forwarded-Host for absolute URLs (PACT
+# pagination links must name the host the client called). Only when the proxy sets or strips these headers.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=not DEBUG):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+USE_X_FORWARDED_PORT = env.bool("USE_X_FORWARDED_PORT", default=False)
+# Redirect plain http to https (usually the proxy's job); PACT paths answer with an error instead, as the
+# spec wants http refused rather than followed.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^auth/token$", r"^\.well-known/", r"^2/"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -1,4 +1,4 @@
-"""Root URLs: auth pages, browser pages of both apps, the REST API, admin and health check."""
+"""Root URLs: auth pages, browser pages of both apps, the REST API, the PACT host, admin and health check."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-swagger"),
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include("pact.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files (EPD PDFs, import files) are never served from MEDIA_URL: the document view checks
