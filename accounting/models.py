@@ -239,12 +239,21 @@ class Footprint(models.Model):
 
 
 class Contribution(models.Model):
-    """Part of a footprint: the emissions of one material x supplier x data-source level x declaration."""
+    """Part of a footprint: the emissions of one material x supplier x data-source level x declaration.
+
+    Rows are read through their footprint only; the other keys are constrained but not indexed, since
+    ~300,000 rows are written per full rollup and each index costs the COPY time (the material, supplier
+    and declaration rows they name are never deleted in use: PROTECT would scan, which is rare and right)."""
 
     footprint = models.ForeignKey(Footprint, on_delete=models.CASCADE, related_name="contributions")
-    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+", db_index=False)
     supplier = models.ForeignKey(
-        "tenancy.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "tenancy.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     data_source_level = models.PositiveSmallIntegerField(
         _("data source level"), choices=DataSourceLevel.choices
@@ -255,6 +264,7 @@ class Contribution(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="contributions",
+        db_index=False,
     )
     mass_kg = models.DecimalField(_("mass (kg)"), **MASS_DIGITS)
     kg_co2e_per_kg = models.DecimalField(_("kg CO2e per kg (mass-weighted)"), **FACTOR_DIGITS)
