@@ -1,0 +1,203 @@
+"""Benchmark of the API under a bounded loopback load: gunicorn on PostgreSQL with the demo data, 16 wrk
+connections for a few seconds per endpoint; p50/p95 of footprint detail, a filtered list page and PACT's
+/2/footprints?limit=100, and footprint detail's throughput as a ratio to a bare Django view returning a
+constant JSON body, measured in the same run.
+
+Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/carbon_bench .venv/bin/python tests/benchmarks/bench_api.py
+      [--seconds 10] [--connections 16] [--workers 4]
+Needs the seeded scratch database of bench_rollup.py (with footprints) and wrk (apt-get install wrk); its
+--timeout is 30 s, so slow answers are measured rather than dropped.
+Loopback only, bounded in time.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carbon_platform.settings")
+if "bench" not in os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1]:
+    sys.exit(
+        "DATABASE_URL must name the seeded scratch database with 'bench' in its name (see bench_rollup.py)."
+    )
+
+import django  # noqa: E402
+
+django.setup()
+
+GOAL_DETAIL_P95_MS = 25.0
+GOAL_LIST_P95_MS = 60.0
+GOAL_RATIO = 0.5
+LUA = Path(__file__).with_name("bench_api.lua")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def credentials() -> tuple[str, str, int]:
+    """A personal API token of the demo carmaker, a PACT read token of its client, and a model with a footprint."""
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken
+    from rest_framework.authtoken.models import Token
+
+    from accounting.models import Footprint
+    from carbon_platform.tenancy.models import ApiClient, Membership
+    from pact.services import pact_client_create
+
+    member = (
+        Membership.objects.select_related("user", "organisation")
+        .filter(organisation__kind="carmaker")
+        .first()
+    )
+    api_token, _ = Token.objects.get_or_create(user=member.user)
+    client = ApiClient.objects.filter(organisation=member.organisation, name="API benchmark").first()
+    if client is None:
+        client, _secret = pact_client_create(organisation=member.organisation, name="API benchmark")
+    pact_token = AccessToken.objects.create(
+        application=client.application,
+        token=f"bench-{time.time_ns()}",
+        expires=timezone.now() + timedelta(hours=1),
+        scope="read",
+    )
+    footprint = Footprint.objects.filter(is_current=True).order_by("vehicle_model_id").first()
+    if footprint is None:
+        sys.exit("no footprints: run bench_rollup.py on this database first")
+    return api_token.key, pact_token.token, footprint.vehicle_model_id
+
+
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.benchmarks.bench_settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PACT_REQUIRE_HTTPS": "0",
+        "TRUST_X_FORWARDED_PROTO": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "carbon_platform.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/constant/", timeout=2).read()
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    sys.exit("gunicorn did not answer within 60 s")
+
+
+def load(url: str, header: str | None, seconds: int, connections: int) -> dict:
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "30s",
+        "--latency",
+        "-s",
+        str(LUA),
+        url,
+    ]
+    if header:
+        command[1:1] = ["-H", header]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+    match = re.search(r"RESULT (.*)", output)
+    if not match:
+        sys.exit(f"wrk printed no result for {url}:\n{output}")
+    figures = {key: int(value) for key, value in (pair.split("=") for pair in match.group(1).split())}
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+
+    api_token, pact_token, model_id = credentials()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_gunicorn(port, args.workers)
+    cases = [
+        ("bare Django view, constant JSON", "/bench/constant/", None),
+        (
+            "footprint detail",
+            f"/api/v1/vehicle-models/{model_id}/footprint/",
+            f"Authorization: Token {api_token}",
+        ),
+        (
+            "filtered list page (BEV, by per-kg footprint)",
+            "/api/v1/vehicle-models/?powertrain=BEV&ordering=-footprint_kg_co2e_per_kg",
+            f"Authorization: Token {api_token}",
+        ),
+        ("PACT /2/footprints?limit=100", "/2/footprints?limit=100", f"Authorization: Bearer {pact_token}"),
+    ]
+    results = {}
+    try:
+        for name, path, header in cases:
+            request = urllib.request.Request(
+                base + path, headers=dict([header.split(": ", 1)]) if header else {}
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:  # warm up and check it answers 200
+                answer.read()
+            figures = results[name] = load(base + path, header, args.seconds, args.connections)
+            print(
+                f"{name}: {figures['rps']:.0f} req/s, p50 {figures['p50_us'] / 1000:.1f} ms, "
+                f"p95 {figures['p95_us'] / 1000:.1f} ms, p99 {figures['p99_us'] / 1000:.1f} ms, "
+                f"errors {figures['status_errors'] + figures['socket_errors']} of {figures['requests']}"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    detail, listing = results["footprint detail"], results["filtered list page (BEV, by per-kg footprint)"]
+    ratio = detail["rps"] / results["bare Django view, constant JSON"]["rps"]
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    print(
+        f"gunicorn {args.workers} sync workers, {args.connections} connections, {args.seconds} s each on loopback; "
+        f"goals: detail p95 <= {GOAL_DETAIL_P95_MS:.0f} ms {verdict(detail['p95_us'] / 1000 <= GOAL_DETAIL_P95_MS)}, "
+        f"list p95 <= {GOAL_LIST_P95_MS:.0f} ms {verdict(listing['p95_us'] / 1000 <= GOAL_LIST_P95_MS)}, "
+        f"detail throughput / bare view {ratio:.2f} (>= {GOAL_RATIO}) {verdict(ratio >= GOAL_RATIO)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
