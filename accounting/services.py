@@ -23,7 +23,7 @@ from carbon_platform.tenancy.services import audit_record
 
 from . import selectors
 from .choices import RollupStatus, RollupTrigger
-from .engine import ALL_LEVELS, MODULE_COLUMNS, RollupResult, rollup
+from .engine import ALL_LEVELS, MODULE_COLUMNS, SHARE_TOLERANCE, RollupResult, rollup
 from .models import (
     BomLine,
     Contribution,
@@ -459,7 +459,7 @@ def bom_replace(*, actor, vehicle_model: VehicleModel, lines: list[dict]) -> lis
             key = (line.component, line.material.code)
             shares[key] = shares.get(key, Decimal(0)) + line.share
     for (component, material), total in shares.items():
-        if abs(total - 1) > Decimal("0.000001"):
+        if abs(total - 1) > Decimal(str(SHARE_TOLERANCE)):
             errors.append(
                 _("component %(c)s (%(m)s): shares add up to %(total)s, not 1")
                 % {"c": component, "m": material, "total": f"{total:.4f}"}
