@@ -62,3 +62,4 @@ class AuditAction(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
     EXPIRED = "expired", _("Expired")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    REVOKED = "revoked", _("Revoked")
