@@ -36,7 +36,7 @@ def declarations_of_supplier(*, organisation: Organisation) -> QuerySet[Declarat
 def declarations_visible_to(*, organisation: Organisation) -> QuerySet[Declaration]:
     """Suppliers: their own, every status. Auditors: every non-draft one of other organisations.
     Carmakers: approved declarations of products in their own BOMs. Operators: all but drafts."""
-    from accounting.models import BomLine
+    from accounting.selectors import products_bought_by
 
     declarations = Declaration.objects.all()
     if organisation.kind == "supplier":
@@ -44,10 +44,9 @@ def declarations_visible_to(*, organisation: Organisation) -> QuerySet[Declarati
     if organisation.kind == "auditor":
         return declarations.exclude(status=DeclarationStatus.DRAFT).exclude(product__supplier=organisation)
     if organisation.kind == "carmaker":
-        bought = BomLine.objects.filter(
-            vehicle_model__carmaker=organisation, supplier_product=OuterRef("product")
+        return declarations.filter(
+            product_id__in=products_bought_by(carmaker_id=organisation.id), status=DeclarationStatus.APPROVED
         )
-        return declarations.filter(Exists(bought), status=DeclarationStatus.APPROVED)
     return declarations.exclude(status=DeclarationStatus.DRAFT)
 
 

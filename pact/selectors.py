@@ -15,7 +15,8 @@ from uuid import UUID
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 
-from accounting.models import BomLine, Contribution, Footprint, VehicleModel
+from accounting.models import Contribution, Footprint, VehicleModel
+from accounting.selectors import products_bought_by
 from carbon_platform.tenancy.choices import OrganisationKind
 from carbon_platform.tenancy.models import Organisation
 from disclosures.choices import DeclarationStatus
@@ -88,10 +89,7 @@ def declarations_readable_by(*, organisation: Organisation) -> QuerySet[Declarat
     if organisation.kind == OrganisationKind.AUDITOR:
         return declarations.exclude(product__supplier=organisation)
     if organisation.kind == OrganisationKind.CARMAKER:
-        bought = BomLine.objects.filter(
-            vehicle_model__carmaker=organisation, supplier_product=OuterRef("product")
-        )
-        return declarations.filter(Exists(bought))
+        return declarations.filter(product_id__in=products_bought_by(carmaker_id=organisation.id))
     if organisation.kind == OrganisationKind.OPERATOR:
         return declarations
     return declarations.none()

@@ -10,6 +10,16 @@ from tests.factories import OrganisationFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: ids are reused once a test's transaction rolls back, so a
+    cached answer keyed by them could leak into the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def english_by_default():
     """A request in Chinese leaves its language active in the thread; every test starts in English."""
     translation.activate("en")

@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from carbon_platform.fast_serializers import FastRepresentation
 from carbon_platform.tenancy.models import Organisation
 from disclosures.models import Product
 
@@ -13,7 +14,7 @@ from ..choices import VehicleSystem
 from ..models import BomLine, Contribution, DefaultFactor, Footprint, Material, RollupRun, VehicleModel
 
 
-class VehicleModelSerializer(serializers.ModelSerializer):
+class VehicleModelSerializer(FastRepresentation, serializers.ModelSerializer):
     carmaker = serializers.CharField(source="carmaker.name")
     current_footprint_kg_co2e = serializers.DecimalField(
         source="footprint_total_kg_co2e", max_digits=18, decimal_places=4, read_only=True, allow_null=True
@@ -51,7 +52,7 @@ class BySupplierRowSerializer(serializers.Serializer):
     kg_co2e = serializers.FloatField()
 
 
-class FootprintSerializer(serializers.ModelSerializer):
+class FootprintSerializer(FastRepresentation, serializers.ModelSerializer):
     """The current footprint: totals and splits. `by_supplier` is null unless you are the carmaker that owns
     the model or an auditor (context `supplier_detail`)."""
 
