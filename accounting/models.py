@@ -232,6 +232,8 @@ class Footprint(models.Model):
                 include=["total_kg_co2e", "primary_data_share", "revision"],
                 name="footprint_current_figures",
             ),
+            # PACT lists footprints in (created, id) order: a page walks this index instead of sorting them all.
+            models.Index(fields=["computed_at", "id"], name="footprint_computed_at"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["vehicle_model", "revision"], name="footprint_revision_unique"),

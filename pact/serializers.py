@@ -6,6 +6,7 @@ properties JSON numbers, DateTime strings ISO 8601 in UTC with a Z. Texts are En
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -62,6 +63,18 @@ def pact_datetime(value: datetime) -> str:
 
 def _midnight(day: date) -> str:
     return pact_datetime(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+@functools.cache
+def _choice_labels(model, field_name: str) -> dict:
+    return dict(model._meta.get_field(field_name).flatchoices)
+
+
+def _display(instance, field_name: str) -> str:
+    """`get_<field>_display()` without its cost: Django rebuilds and hashes the whole choice list (lazy
+    translations included) on every call, which was half the time of a page of 100 footprints."""
+    value = getattr(instance, field_name)
+    return str(_choice_labels(type(instance), field_name).get(value, value))
 
 
 def pact_decimal(value: Decimal, places: int = VALUE_DECIMALS) -> str:
@@ -152,7 +165,7 @@ def _vehicle(pf: Pf) -> dict:
     curb_mass = vehicle.curb_mass_kg
     name = " ".join(part for part in (vehicle.brand, vehicle.model_name, vehicle.variant) if part)
     computed = footprint.computed_at.astimezone(UTC)
-    trigger = footprint.run.get_trigger_display() if footprint.run else ""
+    trigger = _display(footprint.run, "trigger") if footprint.run else ""
     if pf.is_active:
         status_comment = (
             f"Replaces {pf.preceding_pf_id}: recomputed after: {trigger or 'a recompute'}."
@@ -214,8 +227,8 @@ def _vehicle(pf: Pf) -> dict:
         "companyName": carmaker.name,
         "companyIds": [urns.company_urn(carmaker.uscc)],
         "productDescription": (
-            f"{name}, model year {vehicle.model_year}: {vehicle.get_powertrain_display()} "
-            f"{vehicle.get_body_type_display().lower()}, segment {vehicle.segment}, curb mass {_kg(curb_mass)} kg."
+            f"{name}, model year {vehicle.model_year}: {_display(vehicle, 'powertrain')} "
+            f"{_display(vehicle, 'body_type').lower()}, segment {vehicle.segment}, curb mass {_kg(curb_mass)} kg."
         ),
         "productIds": urns.vehicle_model_urns(
             vehicle_model_id=vehicle.pk, carmaker_uscc=carmaker.uscc, external_id=vehicle.external_id
@@ -328,11 +341,11 @@ def _declaration(pf: Pf) -> dict:
         "dqi": {"coveragePercent": 100.0, **{name: 1.0 for name in DQR_NAMES}},
     }
     validity_end = min(declaration.valid_until + timedelta(days=1), _years_later(declaration.issue_date, 3))
-    description = f"{product.name}: {material.name_en}, {product.get_route_display()}"
+    description = f"{product.name}: {material.name_en}, {_display(product, 'route')}"
     if product.grade:
         description += f", grade {product.grade}"
     if plant:
-        description += f"; made at {plant.name} ({plant.get_province_display()}, China)"
+        description += f"; made at {plant.name} ({_display(plant, 'province')}, China)"
     return {
         **_lifecycle(pf, status_comment),
         "validityPeriodStart": _midnight(declaration.issue_date),
@@ -354,7 +367,7 @@ def _declaration(pf: Pf) -> dict:
             )
             + (f", verified by {declaration.verifier}" if declaration.verifier else "")
             + f"; approved on the platform by an auditor on {pact_datetime(declaration.decided_at)}. Declared "
-            f"per {pact_decimal(declaration.declared_amount)} {declaration.get_declared_unit_display()}; "
+            f"per {pact_decimal(declaration.declared_amount)} {_display(declaration, 'declared_unit')}; "
             f"values here are per {declared_unit}. The reference period is the year before the EPD's issue "
             "date (the EPD's data collection period is not recorded on the platform); the validity period "
             "is the EPD's, at most three years. " + NOT_SPLIT_NOTE
