@@ -64,9 +64,13 @@ class DeclarationFilter(django_filters.FilterSet):
         organisation = organisation_of(request.user) if request is not None else None
         if organisation is not None and organisation.kind != OrganisationKind.SUPPLIER:
             # only a supplier ever sees drafts, its own
-            self.filters["status"].extra["choices"] = [
+            status = self.filters["status"]
+            status.extra["choices"] = [
                 choice for choice in DeclarationStatus.choices if choice[0] != DeclarationStatus.DRAFT
             ]
+            # A filter builds its form field once and keeps it; if the class's own filter was built before
+            # (the OpenAPI schema reads it), this copy carries that field: drop it to rebuild with the choices.
+            status.__dict__.pop("_field", None)
 
     def filter_min_age(self, queryset, name, value):
         if value is None:

@@ -70,3 +70,18 @@ def test_the_review_queue_shows_its_filters_and_hides_drafts_from_its_status_cho
         "severity",
     ]
     assert "draft" not in [value for value, _label in queue["filter"].form.fields["status"].choices]
+
+
+def test_drafts_stay_hidden_from_auditors_after_the_schema_built_the_status_field(actors):
+    """The OpenAPI schema reads the class's own filters, which builds and keeps their form fields; a
+    filterset made afterwards for an auditor must still refuse status=draft."""
+    from django.test import RequestFactory
+
+    from disclosures.filters import DeclarationFilter
+
+    _ = DeclarationFilter.base_filters["status"].field  # what schema generation does
+    request = RequestFactory().get("/api/v1/declarations/", {"status": "draft"})
+    request.user = actors.auditor
+    filterset = DeclarationFilter(request.GET, request=request)
+    assert not filterset.is_valid()
+    assert "status" in filterset.errors
