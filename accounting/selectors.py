@@ -190,11 +190,14 @@ def current_footprint_of(*, vehicle_model_id) -> Footprint | None:
         vehicle_model_id = int(vehicle_model_id)
     except (TypeError, ValueError):
         return None
-    return (
+    # At most one current row (a unique constraint): no ORDER BY, which Footprint's default ordering would
+    # add through the vehicle model's own ordering.
+    rows = list(
         Footprint.objects.select_related("vehicle_model")
         .filter(vehicle_model_id=vehicle_model_id, is_current=True)
-        .first()
+        .order_by()[:1]
     )
+    return rows[0] if rows else None
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,10 @@ def rollup_run_close(*, run_id: int) -> RollupRun | None:
         # counted, not summed: an attempt that died after committing some batches recorded none of them
         run.footprints_written = Footprint.objects.filter(run=run).count()
         run.save()
+        from webhooks import services as webhooks_services  # webhooks reads accounting: import it late
+
+        if run.footprints_written and webhooks_services.anyone_subscribed(event_type="footprint.changed"):
+            transaction.on_commit(lambda: webhooks_services.footprint_events_emit(run=run), robust=True)
     return run
 
 

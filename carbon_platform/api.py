@@ -66,6 +66,11 @@ class OrderingFilter(filters.OrderingFilter):
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return Response(exc.body(), status=exc.status_code)
+    # A refused bearer token answers with its own challenge (RFC 6750), not that of the first
+    # authentication class, which DRF would put there.
+    challenge = getattr(exc, "www_authenticate", None)
+    if challenge:
+        exc.auth_header = challenge
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, DjangoPermissionDenied):

@@ -24,6 +24,10 @@ app.conf.beat_schedule = {
         "task": "pact.tasks.footprint_requests_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    "webhook-deliveries-sweep": {
+        "task": "webhooks.tasks.webhook_deliveries_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     "nightly-full-rollup": {
         "task": "accounting.tasks.footprints_recompute_all",
         "schedule": crontab(hour=2, minute=30),

@@ -1,12 +1,15 @@
-"""House rules of the OpenAPI schema: only /api/v1/, the error answers every operation can give, exports as files."""
+"""House rules of the OpenAPI schema: only /api/v1/, the error answers every operation can give, exports as files,
+and the OAuth2 client-credentials scheme with the scope each operation needs."""
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from .exports import XLSX_MEDIA_TYPE, ExportableListMixin
+from .tenancy.authentication import required_scope
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -36,6 +39,33 @@ class ValidationErrorExtension(OpenApiSerializerExtension):
         }
 
 
+class ApiClientTokenScheme(OpenApiAuthenticationExtension):
+    """Bearer tokens of an organisation's API client, issued by the PACT host's /auth/token; each operation
+    names the scope it needs (read for GET, write for the rest)."""
+
+    target_class = "carbon_platform.tenancy.authentication.ApiClientTokenAuthentication"
+    name = "oauth2"
+
+    def get_security_requirement(self, auto_schema):
+        return {self.name: [required_scope(auto_schema.method)]}
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "oauth2",
+            "description": "Client-credentials access tokens of an organisation's API client: `POST /auth/token` "
+            "with the client id and secret by HTTP Basic and `grant_type=client_credentials` (optionally "
+            "`scope=read write`, within what the organisation's admin granted the client), then "
+            "`Authorization: Bearer <token>`. The token acts for the client's organisation, under /api/v1/ "
+            "and on the PACT host (/2/). GET needs `read`, other methods `write`.",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": "/auth/token",
+                    "scopes": {name: str(text) for name, text in settings.OAUTH2_PROVIDER["SCOPES"].items()},
+                }
+            },
+        }
+
+
 def only_api_v1(endpoints, **kwargs):
     """The schema documents /api/v1/; the PACT host (/2/) follows the PACT specification's own schema."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
@@ -59,16 +89,29 @@ BAD_REQUEST = OpenApiResponse(
 )
 UNAUTHORIZED = OpenApiResponse(
     ErrorSerializer,
-    description="No valid credentials: sign in, or send `Authorization: Token <key>`.",
+    description="No valid credentials: sign in, send `Authorization: Token <key>`, or an unexpired "
+    "access token of an API client that was not revoked as `Authorization: Bearer <token>`.",
     examples=[
-        OpenApiExample("Not signed in", value={"detail": "Authentication credentials were not provided."})
+        OpenApiExample("Not signed in", value={"detail": "Authentication credentials were not provided."}),
+        OpenApiExample(
+            "Expired access token",
+            value={"detail": "The access token has expired: request a new one at /auth/token."},
+        ),
     ],
 )
 FORBIDDEN = OpenApiResponse(
     ErrorSerializer,
-    description="Your account belongs to no organisation, or your kind of organisation cannot do this.",
+    description="Your account belongs to no organisation, your kind of organisation cannot do this, or the "
+    "access token lacks the scope the method needs (`read` for GET, `write` otherwise).",
     examples=[
-        OpenApiExample("Wrong kind of organisation", value={"detail": "This needs a carmaker account."})
+        OpenApiExample("Wrong kind of organisation", value={"detail": "This needs a carmaker account."}),
+        OpenApiExample(
+            "Missing scope",
+            value={
+                "detail": "This access token lacks the 'write' scope that changing data needs; ask your "
+                "organisation's admin to grant it to the API client, then request a token with scope=write."
+            },
+        ),
     ],
 )
 NOT_FOUND = OpenApiResponse(

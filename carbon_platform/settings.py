@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "disclosures",
     "accounting",
     "pact",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -118,9 +119,12 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 REST_FRAMEWORK = {
-    # Token first: a request without credentials is then told so with 401 and `WWW-Authenticate: Token`.
+    # Personal tokens first: a request without credentials is then told so with 401 and
+    # `WWW-Authenticate: Token` (SessionAuthentication, if first, would make it 403). OAuth2 client-credentials
+    # bearer tokens act as their API client's service user and need the read or write scope for the method.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "carbon_platform.tenancy.authentication.PersonalTokenAuthentication",
+        "carbon_platform.tenancy.authentication.ApiClientTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -135,11 +139,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "carbon_platform.openapi.AutoSchema",
 }
 
-# OAuth2 client credentials for machine clients (django-oauth-toolkit), with read and write scopes.
+# OAuth2 client credentials for machine clients (django-oauth-toolkit), with read and write scopes (the values
+# of tenancy.choices.ApiScope). An organisation admin grants each API client some of them; /auth/token issues
+# what the client asks for within that grant (invalid_scope beyond it), and the whole grant when it names no
+# scope (pact.oauth.PactOAuth2Validator), so there are no DEFAULT_SCOPES.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "SCOPES": {"read": _("Read footprints and declarations"), "write": _("Submit BOMs and declarations")},
-    "DEFAULT_SCOPES": ["read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
 }
 
@@ -157,7 +163,13 @@ SPECTACULAR_SETTINGS = {
         'Errors: a refused business rule answers `{"detail", "field"}`; malformed input answers DRF\'s '
         "`{field: [messages]}`.\n\n"
         "Every list exports as CSV or XLSX: `?format=csv`, `?format=xlsx`, or the `Accept` header; the whole "
-        "filtered, sorted list, not one page (at most 100,000 rows)."
+        "filtered, sorted list, not one page (at most 100,000 rows).\n\n"
+        "Authentication: a browser session; a personal API token (`Authorization: Token <key>`); or, for "
+        "machine clients, an OAuth2 client-credentials access token of an organisation's API client "
+        "(`Authorization: Bearer <token>`, from `POST /auth/token`). Organisation admins manage API clients "
+        "and everyone their personal token at /organisation/api-access/. A bearer token acts for its "
+        "client's organisation and needs the `read` scope for GET and the `write` scope for every other "
+        "method (403 naming the missing scope); an expired, unknown or revoked token answers 401."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -173,24 +185,7 @@ SPECTACULAR_SETTINGS = {
         "RollupStatusEnum": "accounting.choices.RollupStatus",
         "ProductionRouteEnum": "accounting.choices.ProductionRoute",
         "ProvinceEnum": "carbon_platform.tenancy.choices.Province",
-    },
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "oauth2": {
-                "type": "oauth2",
-                "description": "Client-credentials tokens of an organisation's API client (POST /auth/token). "
-                "The PACT host (/2/) takes them; under /api/v1/ use token or session authentication.",
-                "flows": {
-                    "clientCredentials": {
-                        "tokenUrl": "/auth/token",
-                        "scopes": {
-                            "read": "Read footprints and declarations",
-                            "write": "Submit BOMs and declarations",
-                        },
-                    }
-                },
-            }
-        }
+        "DeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
     },
 }
 
@@ -232,6 +227,13 @@ PACT_REQUIRE_HTTPS = env.bool("PACT_REQUIRE_HTTPS", default=not DEBUG)
 PACT_URN_DOMAIN = env.str("PACT_URN_DOMAIN", default="carbon-platform.example")
 # Partner hosts are called over https; plain http only for local tests against a stand-in host.
 PACT_ALLOW_HTTP_PARTNERS = env.bool("PACT_ALLOW_HTTP_PARTNERS", default=False)
+
+# Carmaker webhooks (webhooks/): sent over https to public hosts only. Plain http and loopback or private
+# addresses only for local tests against a stand-in endpoint. Timeouts bound every attempt.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOKS_CONNECT_TIMEOUT_S = env.float("WEBHOOKS_CONNECT_TIMEOUT_S", default=5.0)
+WEBHOOKS_READ_TIMEOUT_S = env.float("WEBHOOKS_READ_TIMEOUT_S", default=10.0)
 
 # Behind a TLS-terminating proxy (nginx, Caddy, a load balancer): trust its X-Forwarded-Proto to know a
 # request came in over https, and with USE_X_FORWARDED_HOST its X-Forwarded-Host for absolute URLs (PACT

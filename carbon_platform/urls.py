@@ -10,6 +10,7 @@ from . import views
 api_v1 = [
     path("", include("accounting.api.urls")),
     path("", include("disclosures.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("disclosures.urls")),
     path("", include("accounting.urls")),
+    path("", include("webhooks.urls")),
+    path("organisation/api-access/", include("carbon_platform.tenancy.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-swagger"),

@@ -17,13 +17,26 @@ REQUIRED_SCOPE = "read"
 
 class PactOAuth2Validator(OAuth2Validator):
     """django-oauth-toolkit's validator, refusing (unauthorized_client) applications that do not act for an
-    organisation of the platform: a PACT client is always some organisation's."""
+    organisation of the platform: a PACT client is always some organisation's. A token carries the scopes
+    the client asks for, only among those its organisation's admin granted it (invalid_scope otherwise),
+    and all of those when it names none."""
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         return (
             super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
             and ApiClient.objects.filter(application=request.client).exists()
         )
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        return bool(scopes) and set(scopes) <= set(_granted_scopes(client))
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs):
+        return _granted_scopes(request.client)
+
+
+def _granted_scopes(application) -> list[str]:
+    scopes = ApiClient.objects.filter(application=application).values_list("scopes", flat=True).first()
+    return scopes.split() if scopes else []
 
 
 def api_client_of(request) -> ApiClient:

@@ -9,10 +9,10 @@ from uuid import UUID
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import get_application_model
 
+from carbon_platform.tenancy.choices import ApiScope
 from carbon_platform.tenancy.models import ApiClient, Organisation
+from carbon_platform.tenancy.services import api_client_create
 
 from . import outbound, selectors, serializers
 from .choices import EventType, FootprintRequestStatus
@@ -57,25 +57,9 @@ def pf_ids_assign(
 
 
 def pact_client_create(*, organisation: Organisation, name: str, actor=None) -> tuple[ApiClient, str]:
-    """A confidential OAuth2 client-credentials application acting for the organisation; returns it and its
-    secret, which is stored hashed and can be shown only now."""
-    Application = get_application_model()
-    secret = generate_client_secret()
-    with transaction.atomic():
-        application = Application(
-            name=name,
-            client_type=Application.CLIENT_CONFIDENTIAL,
-            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-            client_secret=secret,
-        )
-        application.full_clean()
-        application.save()
-        api_client = ApiClient(
-            organisation=organisation, application=application, name=name, created_by=actor
-        )
-        api_client.full_clean()
-        api_client.save()
-    return api_client, secret
+    """A read-only API client of the organisation (what every PACT action needs); returns it and its secret,
+    which is stored hashed and can be shown only now."""
+    return api_client_create(organisation=organisation, name=name, scopes=[ApiScope.READ], actor=actor)
 
 
 def _host_key(url: str) -> tuple[str, int] | None:

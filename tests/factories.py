@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from accounting.models import BomLine, DefaultFactor, Material, VehicleModel
 from carbon_platform.tenancy.models import Membership, Organisation
@@ -125,3 +126,25 @@ class BomLineFactory(factory.django.DjangoModelFactory):
     system = "body_in_white"
     material = factory.SubFactory(MaterialFactory)
     mass_kg = Decimal("100")
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.Subscription"
+
+    organisation = factory.SubFactory(OrganisationFactory, kind="carmaker")
+    target_url = factory.Sequence(lambda n: f"https://hooks{n}.carmaker.example/carbon")
+    event_types = factory.LazyFunction(
+        lambda: ["footprint.changed", "declaration.approved", "declaration.expired"]
+    )
+    secret = factory.Sequence(lambda n: f"test-secret-{n}")
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.Delivery"
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    event_type = "webhook.test"
+    payload = factory.LazyFunction(lambda: {"type": "webhook.test", "data": {"message": "hello"}})
+    next_attempt_at = factory.LazyFunction(timezone.now)

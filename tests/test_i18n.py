@@ -241,7 +241,7 @@ def test_the_chinese_catalogue_is_complete():
 _GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 _CONTEXT_GETTEXT_FUNCTIONS = {"pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"}
 # The code makemessages reads (it is run with --ignore=.venv --ignore=tests --ignore=build).
-PYTHON_PACKAGES = ("carbon_platform", "disclosures", "accounting", "pact")
+PYTHON_PACKAGES = ("carbon_platform", "disclosures", "accounting", "pact", "webhooks")
 
 
 def python_messages() -> dict[str, str]:

@@ -28,8 +28,15 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
-    list_display = ["name", "organisation", "created_at"]
-    raw_id_fields = ["application", "created_by"]
+    """Clients are created by their organisation's admin (API access page) or `manage.py pact_client_create`,
+    which make the service user and show the secret once; here they are only looked at and re-scoped."""
+
+    list_display = ["name", "organisation", "scopes", "service_user", "created_at"]
+    list_filter = ["scopes"]
+    readonly_fields = ["organisation", "application", "service_user", "created_by"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(AuditEvent)

@@ -1,4 +1,4 @@
-"""Enumerations of the tenancy layer: organisation kinds, roles, China's provinces."""
+"""Enumerations of the tenancy layer: organisation kinds, roles, API scopes, China's provinces."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,14 @@ class OrganisationKind(models.TextChoices):
 class MembershipRole(models.TextChoices):
     ADMIN = "admin", _("Admin")
     MEMBER = "member", _("Member")
+
+
+class ApiScope(models.TextChoices):
+    """OAuth2 scopes an organisation admin grants an API client (the keys of OAUTH2_PROVIDER["SCOPES"]):
+    GET, HEAD and OPTIONS under /api/v1/ and every PACT action need `read`, every other method `write`."""
+
+    READ = "read", _("Read: footprints, BOMs, declarations")
+    WRITE = "write", _("Write: replace BOMs, submit and review declarations")
 
 
 class Province(models.TextChoices):

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AuditAction, MembershipRole, OrganisationKind, Province
-from .validators import validate_uscc
+from .choices import ApiScope, AuditAction, MembershipRole, OrganisationKind, Province
+from .validators import validate_api_scopes, validate_uscc
 
 
 class Organisation(models.Model):
@@ -46,13 +46,28 @@ class Membership(models.Model):
 
 
 class ApiClient(models.Model):
-    """An OAuth2 client-credentials application that acts for an organisation (machine-to-machine)."""
+    """An OAuth2 client-credentials application that acts for an organisation (machine-to-machine).
+
+    Its tokens act as its service user: a user of its own, member of the organisation, who cannot sign in
+    (no usable password), so the API scopes a machine client's request by organisation exactly as a
+    person's. Revoking the client deletes the application with its tokens and deactivates the service
+    user, which stays because audit events name it as the actor of what the client did."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_clients")
     application = models.OneToOneField(
         settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, related_name="api_client"
     )
+    service_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_client"
+    )
     name = models.CharField(_("name"), max_length=100)
+    scopes = models.CharField(
+        _("scopes"),
+        max_length=32,
+        default=ApiScope.READ,
+        validators=[validate_api_scopes],
+        help_text=_("The scopes its tokens may carry, separated by spaces: read, write or both."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -63,6 +78,10 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})"
+
+    @property
+    def granted_scopes(self) -> list[str]:
+        return self.scopes.split()
 
 
 class AuditEvent(models.Model):

@@ -1,7 +1,10 @@
-"""Unified Social Credit Code validation (GB 32100-2015), check digit included."""
+"""Validation of tenancy fields: the Unified Social Credit Code (GB 32100-2015, check digit included) and
+the scopes granted to an API client."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from .choices import ApiScope
 
 # GB 32100-2015 alphabet: digits and upper-case letters without I, O, Z, S, V (31 symbols).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -47,4 +50,16 @@ def validate_uscc(value: str) -> None:
             ),
             code="uscc_check_digit",
             params={"expected": expected, "actual": value[17]},
+        )
+
+
+def validate_api_scopes(value: str) -> None:
+    """Raise ValidationError unless value is one or more known API scopes, separated by spaces."""
+    scopes = value.split()
+    unknown = sorted(set(scopes) - set(ApiScope.values))
+    if not scopes or unknown:
+        raise ValidationError(
+            _("Grant one or more of the scopes %(known)s; %(value)s is not."),
+            code="api_scopes",
+            params={"known": ", ".join(ApiScope.values), "value": repr(value)},
         )

@@ -211,6 +211,7 @@ def declarations_expire(*, today: date | None = None) -> int:
                 trigger=RollupTrigger.DECLARATION_EXPIRED,
                 trigger_object=f"declaration:{declaration.pk}",
             )
+            _notify_webhooks(declaration=declaration, event_type="declaration.expired", on=today)
             expired += 1
     return expired
 
@@ -350,6 +351,7 @@ def declaration_decide(*, actor, declaration: Declaration, decision: str, commen
                 trigger=RollupTrigger.DECLARATION_APPROVED,
                 trigger_object=f"declaration:{declaration.pk}",
             )
+            _notify_webhooks(declaration=declaration, event_type="declaration.approved")
     return review
 
 
@@ -392,6 +394,22 @@ def _enqueue_recompute(*, product: Product, trigger: str, trigger_object: str) -
         model_ids=accounting_selectors.model_ids_affected_by_product(product=product),
         trigger=trigger,
         trigger_object=trigger_object,
+    )
+
+
+def _notify_webhooks(*, declaration: Declaration, event_type: str, **kwargs) -> None:
+    """Tell the subscribed carmakers whose BOMs buy the product, once committed; a failure there never
+    undoes the change."""
+    from webhooks import services as webhooks_services
+
+    if not webhooks_services.anyone_subscribed(event_type=event_type):
+        return
+    declaration_id = declaration.pk
+    transaction.on_commit(
+        lambda: webhooks_services.declaration_event_emit(
+            declaration_id=declaration_id, event_type=event_type, **kwargs
+        ),
+        robust=True,
     )
 
 

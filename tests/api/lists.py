@@ -14,10 +14,12 @@ from tests.factories import (
     BomLineFactory,
     DeclarationFactory,
     DefaultFactorFactory,
+    DeliveryFactory,
     MaterialFactory,
     OrganisationFactory,
     PlantFactory,
     ProductFactory,
+    SubscriptionFactory,
     VehicleModelFactory,
 )
 
@@ -212,6 +214,49 @@ def _imports(actors, materials, n):
     return actors.supplier_a, "/api/v1/imports/"
 
 
+def _webhook_subscriptions(actors, materials, n):
+    carmaker = _org(actors.carmaker_a)
+    for index in range(n):
+        subscription = SubscriptionFactory(
+            organisation=carmaker, created_by=actors.carmaker_a, threshold_pct=Decimal(index)
+        )
+        DeliveryFactory(subscription=subscription, status="failed")
+    SubscriptionFactory(organisation=_org(actors.carmaker_b))
+    return actors.carmaker_a, "/api/v1/webhook-subscriptions/"
+
+
+def _webhook_deliveries(actors, materials, n):
+    subscription = SubscriptionFactory(organisation=_org(actors.carmaker_a))
+    for index in range(n):
+        failed = DeliveryFactory(
+            subscription=subscription,
+            status="failed",
+            attempts=2,
+            last_status_code=503,
+            response_body_excerpt="=busy",
+            error="HTTP 503",
+            attempt_log=[
+                {
+                    "attempt": 1,
+                    "at": "2026-03-02T10:15:01+08:00",
+                    "status_code": None,
+                    "error": "timeout",
+                    "duration_ms": 10000,
+                },
+                {
+                    "attempt": 2,
+                    "at": "2026-03-02T10:15:11+08:00",
+                    "status_code": 503,
+                    "error": "HTTP 503",
+                    "duration_ms": 40,
+                },
+            ],
+        )
+        if index % 2:
+            DeliveryFactory(subscription=subscription, redelivery_of=failed, event_id=failed.event_id)
+    return actors.carmaker_a, f"/api/v1/webhook-subscriptions/{subscription.pk}/deliveries/"
+
+
 ROW_MAKERS = {
     "vehicle-model-list": _vehicle_models,
     "vehicle-model-history": _history,
@@ -224,4 +269,6 @@ ROW_MAKERS = {
     "product-list": _products,
     "declaration-list": _declarations,
     "import-batch-list": _imports,
+    "webhook-subscription-list": _webhook_subscriptions,
+    "webhook-delivery-list": _webhook_deliveries,
 }

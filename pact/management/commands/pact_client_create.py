@@ -8,7 +8,10 @@ from pact import services
 
 
 class Command(BaseCommand):
-    help = "Create an OAuth2 client-credentials application acting for an organisation (PACT /auth/token)."
+    help = (
+        "Create a read-only OAuth2 client-credentials API client acting for an organisation (PACT /auth/token). "
+        "Organisation admins create clients, read or write, at /organisation/api-access/."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -27,4 +30,5 @@ class Command(BaseCommand):
         self.stdout.write(f"organisation:  {matches[0].name}")
         self.stdout.write(f"client_id:     {api_client.application.client_id}")
         self.stdout.write(f"client_secret: {secret}")
+        self.stdout.write(f"scopes:        {api_client.scopes}")
         self.stdout.write("The secret is stored hashed: keep it now, it cannot be shown again.")
