@@ -473,14 +473,22 @@ def bom_lines_replace(
                 (
                     VehicleModel(pk=model_id),
                     {"bom": {"lines": count_before, "mass_kg": f"{mass_before or 0:.4f}"}},
-                    {"bom": {"lines": int(count), "mass_kg": f"{Decimal(int(units)).scaleb(-4):.4f}"}},
+                    {
+                        "bom": {
+                            "lines": int(count),
+                            "mass_kg": f"{Decimal(int(units)).scaleb(-4):.4f}",
+                            "file": source,
+                        }
+                    },
                 )
             )
         audit_record_many(actor=actor, organisation=organisation, action=AuditAction.UPDATED, entries=entries)
         run = recompute_enqueue(
             model_ids=model_ids,
             trigger=RollupTrigger.BOM_CHANGED,
-            trigger_object=f"bom_import:{source}"[:100],
+            # Not the file's name: runs and their causes are public, the carmaker's files are not (the
+            # name is in the carmaker's audit events).
+            trigger_object="bom_import",
         )
     return BomImportResult(
         models_replaced=len(model_ids),

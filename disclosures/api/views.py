@@ -93,6 +93,12 @@ class PlantViewSet(
             return Plant.objects.none()
         return Plant.objects.filter(supplier=self.require_kind(OrganisationKind.SUPPLIER)).order_by("name")
 
+    def create(self, request, *args, **kwargs):
+        # Who asks before what they sent: a carmaker's product naming a plant would otherwise be told
+        # the plant does not exist (400) rather than that only suppliers register products (403).
+        self.require_kind(OrganisationKind.SUPPLIER)
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         serializer.instance = services.plant_create(actor=self.request.user, data=serializer.validated_data)
 

@@ -173,12 +173,14 @@ def test_a_file_replaces_the_boms_of_the_models_it_names_and_no_others(
     assert set(events) == {str(models["A-1"].pk), str(models["A-2"].pk)}
     first = events[str(models["A-1"].pk)]
     assert first.before == {"bom": {"lines": 2, "mass_kg": "30.0000"}}
-    assert first.after == {"bom": {"lines": 3, "mass_kg": "238.1235"}}
+    assert first.after == {"bom": {"lines": 3, "mass_kg": "238.1235", "file": "bom.csv"}}
     assert first.actor == actors.carmaker_a and first.action == "updated"
-    assert events[str(models["A-2"].pk)].after == {"bom": {"lines": 1, "mass_kg": "21.7500"}}
+    assert events[str(models["A-2"].pk)].after == {
+        "bom": {"lines": 1, "mass_kg": "21.7500", "file": "bom.csv"}
+    }
 
     run = RollupRun.objects.get(pk=result.rollup_run_id)
-    assert (run.trigger, run.trigger_object) == ("bom_changed", "bom_import:bom.csv")
+    assert (run.trigger, run.trigger_object) == ("bom_changed", "bom_import")
     assert run.scope_model_ids == result.vehicle_model_ids
     assert run.status == "succeeded" and run.footprints_written == 2  # it ran on commit (in-process tasks)
 
