@@ -13,12 +13,13 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    FloatField,
     Max,
     Q,
     QuerySet,
     Sum,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
 from carbon_platform.bulk import read_frame
@@ -282,6 +283,13 @@ def products_bought_by(*, carmaker_id: int) -> list[int]:
     return product_ids
 
 
+def _total_as_dividend():
+    """The current total, ready to divide: SQLite keeps whole-number decimals as integers and divides them
+    as such (190 / 1800 = 0), so there it is a float; PostgreSQL's numeric division is exact as it is."""
+    total = F("current__total_kg_co2e")
+    return Cast(total, FloatField()) if connection.vendor == "sqlite" else total
+
+
 def vehicle_models_with_current_footprint() -> QuerySet[VehicleModel]:
     """Vehicle models with their carmaker and the current footprint's headline figures annotated.
 
@@ -298,7 +306,7 @@ def vehicle_models_with_current_footprint() -> QuerySet[VehicleModel]:
         )
         .annotate(
             footprint_kg_co2e_per_kg=ExpressionWrapper(
-                F("current__total_kg_co2e") / F("curb_mass_kg"),
+                _total_as_dividend() / F("curb_mass_kg"),
                 output_field=DecimalField(max_digits=18, decimal_places=6),
             )
         )

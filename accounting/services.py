@@ -15,6 +15,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carbon_platform import read_cache
 from carbon_platform.api import ApplicationError
 from carbon_platform.bulk import fixed, insert_frame
 from carbon_platform.tenancy.choices import AuditAction, OrganisationKind
@@ -328,6 +329,7 @@ def _write_batch(result: RollupResult, batch: pd.DataFrame, breakdowns, run: Rol
             )
         )
         insert_frame(Contribution._meta.db_table, _contribution_frame(result.contributions, footprint_ids))
+        read_cache.data_changed()  # COPY fires no signals: the cached public reads move on at commit
     return len(footprint_ids)
 
 

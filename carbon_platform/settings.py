@@ -189,6 +189,23 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Cache: Redis when CACHE_URL names one (shared by every web and worker process), else this process's memory.
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "carbon",
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Cache the public reads of /api/v1 (vehicle-model pages, current footprints) under a data version that
+# every change moves (carbon_platform/read_cache.py); only with a cache every process shares.
+API_READ_CACHE = env.bool("API_READ_CACHE", default=bool(CACHE_URL))
+
 # Celery: with no broker URL the tasks run in-process (eager), which is what the one-command demo uses.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -18,3 +18,8 @@ SECURE_PROXY_SSL_HEADER = None
 # Unit tests run tasks in-process even when CI provides a broker; the real-worker integration test
 # switches this off for its own duration.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Each process's own memory: tests clear the cache between them, which must never flush a shared Redis
+# (the broker's). The read cache is switched on by the tests that test it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+API_READ_CACHE = False

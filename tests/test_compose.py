@@ -122,6 +122,9 @@ def test_app_services_use_postgres_and_the_redis_broker(services, name):
     assert database.hostname == "postgres"
     assert broker.scheme == "redis"
     assert broker.hostname == "redis"
+    cache = urlparse(env["CACHE_URL"])
+    assert (cache.scheme, cache.hostname) == ("redis", "redis")
+    assert cache.path != broker.path  # tests and operators may flush the cache, never the broker's queues
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)

@@ -26,6 +26,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from carbon_platform import read_cache
 from carbon_platform.api import IsOrganisationMember
 from carbon_platform.exports import XLSX_MEDIA_TYPE, ExportableListMixin
 from carbon_platform.tenancy.choices import OrganisationKind
@@ -146,8 +147,24 @@ class VehicleModelViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.vehicle_models_with_current_footprint()
 
+    def list(self, request, *args, **kwargs):
+        if self.exporting():
+            return super().list(request, *args, **kwargs)
+        # The same for every organisation: one cached page per URL (the host is in the paging links).
+        parts = ("vehicle-models", request.build_absolute_uri(), request.accepted_renderer.format)
+        return Response(read_cache.cached(parts, lambda: super(VehicleModelViewSet, self).list(request).data))
+
     @action(detail=True, methods=["get"])
     def footprint(self, request, pk=None):
+        organisation = organisation_of(request.user)
+        # Who may see the by-supplier split depends on the model's owner, known only after reading it: the
+        # cache keeps one answer per carmaker organisation, one for auditors and one for everyone else.
+        reader = organisation.id if organisation.kind == OrganisationKind.CARMAKER else organisation.kind
+        parts = ("footprint", str(pk), reader)
+        return Response(read_cache.cached(parts, lambda: self._footprint_data(organisation, pk)))
+
+    @staticmethod
+    def _footprint_data(organisation, pk) -> dict:
         # One query for the footprint and its model, not the list's annotated queryset: this is the API's
         # most frequent read.
         footprint = selectors.current_footprint_of(vehicle_model_id=pk)
@@ -156,9 +173,9 @@ class VehicleModelViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
                 raise Http404
             raise Http404(_("This vehicle model has no footprint yet."))
         detail = selectors.sees_supplier_detail(
-            organisation=organisation_of(request.user), vehicle_model=footprint.vehicle_model
+            organisation=organisation, vehicle_model=footprint.vehicle_model
         )
-        return Response(FootprintSerializer(footprint, context={"supplier_detail": detail}).data)
+        return FootprintSerializer(footprint, context={"supplier_detail": detail}).data
 
 
 class OfOneVehicleModel:
