@@ -165,6 +165,11 @@ def main() -> None:
     cases = [
         ("bare Django view, constant JSON", "/bench/constant/", None),
         (
+            "authenticated DRF view, constant JSON",
+            "/bench/authenticated/",
+            f"Authorization: Token {api_token}",
+        ),
+        (
             "footprint detail",
             f"/api/v1/vehicle-models/{model_id}/footprint/",
             f"Authorization: Token {api_token}",
@@ -188,12 +193,17 @@ def main() -> None:
             results["filtered list page (BEV, by per-kg footprint)"],
         )
         ratio = detail["rps"] / results["bare Django view, constant JSON"]["rps"]
+        floor = (
+            results["authenticated DRF view, constant JSON"]["rps"]
+            / results["bare Django view, constant JSON"]["rps"]
+        )
         verdicts.append(
             f"{label}: detail p95 {detail['p95_us'] / 1000:.1f} ms "
             f"(<= {GOAL_DETAIL_P95_MS:.0f}: {verdict(detail['p95_us'] / 1000 <= GOAL_DETAIL_P95_MS)}), "
             f"list p95 {listing['p95_us'] / 1000:.1f} ms "
             f"(<= {GOAL_LIST_P95_MS:.0f}: {verdict(listing['p95_us'] / 1000 <= GOAL_LIST_P95_MS)}), "
-            f"detail throughput / bare view {ratio:.2f} (>= {GOAL_RATIO}: {verdict(ratio >= GOAL_RATIO)})"
+            f"detail throughput / bare view {ratio:.2f} (>= {GOAL_RATIO}: {verdict(ratio >= GOAL_RATIO)}); "
+            f"authenticated floor / bare view {floor:.2f}"
         )
     print(
         f"gunicorn {args.workers} sync workers, {args.connections} connections, {args.seconds} s per endpoint on "
