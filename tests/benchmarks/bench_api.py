@@ -93,6 +93,7 @@ def start_gunicorn(port: int, workers: int, read_cache: bool) -> subprocess.Pope
         "ALLOWED_HOSTS": "127.0.0.1",
         "PACT_REQUIRE_HTTPS": "0",
         "TRUST_X_FORWARDED_PROTO": "0",
+        "SECURE_SSL_REDIRECT": "0",  # plain http on loopback: no TLS proxy in front
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(
