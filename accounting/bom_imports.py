@@ -29,6 +29,7 @@ from carbon_platform.tenancy.choices import AuditAction, OrganisationKind
 from carbon_platform.tenancy.models import Organisation
 from carbon_platform.tenancy.selectors import organisation_of
 from carbon_platform.tenancy.services import audit_record_many
+from carbon_platform.text import text_problem
 from disclosures.choices import DeclarationStatus
 from disclosures.importers import ImportFileError
 from disclosures.models import Declaration, Product
@@ -189,6 +190,8 @@ def bom_lines_check(*, cells: pd.DataFrame, organisation: Organisation) -> tuple
         "component",
         _("The component name is longer than %(limit)d characters.") % {"limit": COMPONENT_MAX_LENGTH},
     )
+    component_problem = cells["component"].map(text_problem)
+    errors.add(component_problem.notna(), "component", "%(problem)s", {"problem": component_problem})
     system = _vehicle_systems(cells, empty, errors)
     codes = dict(Material.objects.values_list("code", "id"))
     material_id = _lookup(cells["material"], codes, normalise=str.lower)

@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from carbon_platform.filters import IntegerFilter
+
 from .choices import DataSourceLevel
 from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, RollupRun, VehicleModel
 
@@ -11,8 +13,8 @@ from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, R
 class VehicleModelFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     brand = django_filters.CharFilter(field_name="brand", lookup_expr="iexact")
-    model_year = django_filters.NumberFilter()
-    carmaker = django_filters.NumberFilter(field_name="carmaker_id")
+    model_year = IntegerFilter(max_value=32767)  # PositiveSmallIntegerField
+    carmaker = IntegerFilter(field_name="carmaker_id")
 
     class Meta:
         model = VehicleModel
@@ -46,11 +48,11 @@ class DefaultFactorFilter(django_filters.FilterSet):
 
 class ContributionFilter(django_filters.FilterSet):
     material = django_filters.CharFilter(field_name="material__code", label=_("Material code"))
-    supplier = django_filters.NumberFilter(field_name="supplier_id", label=_("Supplier id"))
+    supplier = IntegerFilter(field_name="supplier_id", label=_("Supplier id"))
     level = django_filters.TypedChoiceFilter(
         field_name="data_source_level", choices=DataSourceLevel.choices, coerce=int, label=_("Level")
     )
-    declaration = django_filters.NumberFilter(field_name="declaration_id", label=_("Declaration id"))
+    declaration = IntegerFilter(field_name="declaration_id", label=_("Declaration id"))
 
     class Meta:
         model = Contribution
@@ -59,7 +61,7 @@ class ContributionFilter(django_filters.FilterSet):
 
 class BomLineFilter(django_filters.FilterSet):
     material = django_filters.CharFilter(field_name="material__code", label=_("Material code"))
-    supplier_product = django_filters.NumberFilter(field_name="supplier_product_id", label=_("Product id"))
+    supplier_product = IntegerFilter(field_name="supplier_product_id", label=_("Product id"))
     linked = django_filters.BooleanFilter(
         field_name="supplier_product", lookup_expr="isnull", exclude=True, label=_("Linked to a product")
     )

@@ -75,4 +75,13 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if (
+        response is not None
+        and isinstance(exc, exceptions.ValidationError)
+        and isinstance(response.data, list)
+    ):
+        # Messages about no one field (a search with a NUL character, say): the documented `{"detail"}`
+        # body rather than DRF's bare list.
+        response.data = {"detail": " ".join(str(message) for message in response.data)}
+    return response

@@ -119,6 +119,11 @@ NOT_FOUND = OpenApiResponse(
     description="No such object, or it belongs to another organisation (the API does not say which).",
     examples=[OpenApiExample("Not found", value={"detail": "No VehicleModel matches the given query."})],
 )
+PAGE_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer,
+    description="`page` is past the last page of the list.",
+    examples=[OpenApiExample("Past the last page", value={"detail": "Invalid page."})],
+)
 
 EXPORT_CONTENT = {
     "text/csv": {
@@ -139,8 +144,8 @@ EXPORT_CONTENT = {
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """Adds the errors every operation can answer (400, 401, 403, 404) where a view did not document its own,
-    and documents a list's CSV and XLSX answers as files."""
+    """Adds the errors every operation can answer (400, 401, 403, 404; a paginated list's 404 for a page past
+    its end) where a view did not document its own, and documents a list's CSV and XLSX answers as files."""
 
     def _default_errors(self) -> dict:
         errors = {}
@@ -154,6 +159,8 @@ class AutoSchema(SpectacularAutoSchema):
             errors["403"] = FORBIDDEN
         if "{" in self.path:
             errors["404"] = NOT_FOUND
+        elif self.method == "GET" and self._is_list_view() and self._get_paginator() is not None:
+            errors["404"] = PAGE_NOT_FOUND  # DRF's page-number pagination answers 404 past the last page
         return errors
 
     def _get_response_bodies(self, direction="response"):

@@ -1,5 +1,6 @@
 """Settings, read from the environment (see .env.example); SQLite and in-process tasks by default."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files: no CDN
+    "axes",  # failed-login lockout
+    "csp",
     "carbon_platform.tenancy",
     "disclosures",
     "accounting",
@@ -63,6 +66,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # the database unreachable: 503 with Retry-After instead of a 500 (JSON under /api/ and /2/)
+    "carbon_platform.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "carbon_platform.urls"
@@ -104,6 +111,29 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Failed logins (django-axes): after LOGIN_FAILURE_LIMIT failures for one username from one IP address, that
+# pair is refused for LOGIN_LOCKOUT_MINUTES, with a message that is the same whether the user exists or not
+# (carbon_platform.security.lockout_response). Counted in the database, so every process sees them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "carbon_platform.security.lockout_response"
+# Password reset requests per IP address per hour, and /auth/token requests per client id and per IP
+# address per minute (carbon_platform.security.rate_limited, on the Django cache).
+PASSWORD_RESET_RATE_PER_HOUR = env.int("PASSWORD_RESET_RATE_PER_HOUR", default=5)
+TOKEN_RATE_PER_MINUTE = env.int("TOKEN_RATE_PER_MINUTE", default=20)
+PASSWORD_RESET_TIMEOUT = 3600
+# Password reset mails: printed to the console in development; set EMAIL_URL (smtp://user:pass@host:587,
+# smtp+tls://...) in production. django-environ's URL form.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+vars().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, ... (django-environ's idiom)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="carbon-platform@localhost")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -147,6 +177,21 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "SCOPES": {"read": _("Read footprints and declarations"), "write": _("Submit BOMs and declarations")},
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    # RFC 9700 (OAuth 2.0 Security BCP) behaviour now, ahead of django-oauth-toolkit 4.0: tokens stored only
+    # as their SHA-256 (a database leak hands out no live token), no implicit or password grant, no token in
+    # a query string, https redirect URIs only. Only client credentials are offered anyway (pact.views).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 
 # OpenAPI 3 schema of /api/v1/ (drf-spectacular): /api/schema/, with Swagger UI and ReDoc from the sidecar's
@@ -261,9 +306,35 @@ USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 USE_X_FORWARDED_PORT = env.bool("USE_X_FORWARDED_PORT", default=False)
 # Redirect plain http to https (usually the proxy's job); PACT paths answer with an error instead, as the
 # spec wants http refused rather than followed.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_REDIRECT_EXEMPT = [r"^auth/token$", r"^\.well-known/", r"^2/"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+# The health check is exempt too: load balancers and the compose health check probe it over plain http.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^auth/token$", r"^\.well-known/", r"^2/", r"^healthz$"]
+# HSTS (sent on https responses only): a year by default in production. Preload only once every subdomain
+# is served over https, as the preload list is hard to leave.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Content Security Policy (django-csp): our own scripts and styles only, no inline ones (page scripts live in
+# static/js/). The API docs pages relax it for themselves (carbon_platform/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

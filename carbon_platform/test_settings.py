@@ -13,6 +13,7 @@ STORAGES = {
 }
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False  # the test client speaks plain http unless told otherwise
 SECURE_PROXY_SSL_HEADER = None
 
 # Unit tests run tasks in-process even when CI provides a broker; the real-worker integration test

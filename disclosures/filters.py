@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounting.choices import ProductionRoute
 from accounting.models import Material
+from carbon_platform.filters import IntegerFilter
 from carbon_platform.tenancy.choices import OrganisationKind
 from carbon_platform.tenancy.models import Organisation
 from carbon_platform.tenancy.selectors import organisation_of
@@ -30,7 +31,7 @@ class DeclarationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=DeclarationStatus.choices, empty_label=_("Any status"), label=_("Status")
     )
-    product = django_filters.NumberFilter(field_name="product_id", label=_("Product id"))
+    product = IntegerFilter(field_name="product_id", label=_("Product id"))
     material = django_filters.ModelChoiceFilter(
         field_name="product__material",
         queryset=Material.objects.exclude(family="other").order_by("code"),
@@ -50,7 +51,7 @@ class DeclarationFilter(django_filters.FilterSet):
         empty_label=_("Any supplier"),
         label=_("Supplier"),
     )
-    min_age_days = django_filters.NumberFilter(method="filter_min_age", label=_("Waiting at least (days)"))
+    min_age_days = IntegerFilter(method="filter_min_age", max_value=36500, label=_("Waiting at least (days)"))
     severity = django_filters.ChoiceFilter(
         choices=SEVERITY_CHOICES, method="filter_severity", empty_label=_("Any findings"), label=_("Findings")
     )

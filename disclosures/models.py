@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounting.choices import ProductionRoute
 from carbon_platform.tenancy.choices import Province
+from carbon_platform.text import text_problem
 
 from .choices import (
     DeclarationStatus,
@@ -25,6 +26,10 @@ from .choices import (
 from .rules import declaration_rule_errors
 
 RULE_FIELDS = (
+    "registration_number",
+    "programme_operator",
+    "verifier",
+    "pcr",
     "issue_date",
     "valid_until",
     "gwp_a1_a3_kg_co2e",
@@ -32,6 +37,14 @@ RULE_FIELDS = (
     "declared_unit",
     "mass_kg_per_declared_unit",
 )
+
+
+def text_errors(obj, names) -> dict[str, str]:
+    """{field: message} for each named text field of `obj` that `text_problem` refuses."""
+    problems = {name: text_problem(getattr(obj, name)) for name in names}
+    return {name: problem for name, problem in problems.items() if problem}
+
+
 GWP_DIGITS = {"max_digits": 16, "decimal_places": 6}
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -52,6 +65,12 @@ class Plant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Names are shown to carmakers and auditors: nothing invisible or reordering in them."""
+        errors = text_errors(self, ("name", "name_zh", "city"))
+        if errors:
+            raise ValidationError(errors)
 
 
 class Product(models.Model):
@@ -88,7 +107,7 @@ class Product(models.Model):
         """The route must be one of the material family's routes, and the plant the supplier's own."""
         from accounting.choices import ROUTES_BY_FAMILY
 
-        errors = {}
+        errors = text_errors(self, ("name", "grade"))
         if self.material_id and self.route:
             allowed = ROUTES_BY_FAMILY.get(self.material.family, set())
             if self.route not in allowed:

@@ -9,11 +9,22 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from carbon_platform.text import identifier_problem, text_problem
+
 from .choices import KG_PER_MASS_UNIT
+
+TEXT_FIELDS = ("programme_operator", "verifier", "pcr")
 
 
 def declaration_rule_errors(values: Mapping[str, Any]) -> dict[str, str]:
     errors = {}
+    problem = identifier_problem(values.get("registration_number"))
+    if problem:
+        errors["registration_number"] = problem
+    for name in TEXT_FIELDS:
+        problem = text_problem(values.get(name))
+        if problem:
+            errors[name] = problem
     issue, until = values.get("issue_date"), values.get("valid_until")
     if issue and until and until <= issue:
         errors["valid_until"] = _("Valid-until must be after the issue date.")

@@ -70,9 +70,10 @@ def declaration_list(request):
 @organisation_kind_required(OrganisationKind.SUPPLIER)
 def declaration_create(request):
     organisation = organisation_of(request.user)
+    bound = request.method == "POST"  # an empty POST is an empty form to refuse, not a blank one to show
     form = DeclarationForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if bound else None,
+        request.FILES if bound else None,
         organisation=organisation,
         initial={"product": request.GET.get("product")},
     )
@@ -369,14 +370,19 @@ def product_edit(request, pk: int):
 @supplier_required
 def import_list(request):
     organisation = organisation_of(request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None, organisation=organisation)
-    if request.method == "POST" and form.is_valid():
+    bound = request.method == "POST"
+    form = ImportUploadForm(
+        request.POST if bound else None, request.FILES if bound else None, organisation=organisation
+    )
+    refused_errors = []
+    if bound and form.is_valid():
         try:
-            batch = services.import_batch_create(
+            batch = services.import_batch_upload(
                 actor=request.user, upload=form.cleaned_data["file"], product=form.cleaned_data["product"]
             )
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
+            refused_errors = getattr(error, "errors", [])
         else:
             return redirect("disclosures:import-detail", pk=batch.pk)
     filterset = ImportBatchFilter(
@@ -386,7 +392,7 @@ def import_list(request):
     return render(
         request,
         "disclosures/import_list.html",
-        {"form": form, "page": batches, "filter": filterset},
+        {"form": form, "page": batches, "filter": filterset, "refused_errors": refused_errors},
         status=400 if form.errors else 200,
     )
 

@@ -5,6 +5,8 @@ The /2/ actions answer every error with a PACT error response ({"code", "message
 status); /auth/token answers as RFC 6749 prescribes ({"error", "error_description"}).
 """
 
+import base64
+import binascii
 import json
 import logging
 from datetime import datetime
@@ -13,6 +15,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +24,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from oauth2_provider.views.mixins import OAuthLibMixin
+
+from carbon_platform.security import client_ip, rate_limited
 
 from . import oauth, odata, selectors, serializers, services
 from .choices import CLOUDEVENTS_CONTENT_TYPE
@@ -63,6 +68,34 @@ def _token_error(error: str, description: str | None = None) -> JsonResponse:
     return response
 
 
+def _basic_client_id(request) -> str:
+    """The client id of an HTTP Basic Authorization header, or "" when there is none to read."""
+    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(credentials, validate=True).decode().partition(":")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+
+
+def _token_throttled(request) -> JsonResponse | None:
+    """At most TOKEN_RATE_PER_MINUTE token requests a minute per client id and per address: a secret is
+    not to be guessed by trying. 429 with an RFC 6749 body ("slow_down", the extension error RFC 8628 uses
+    for the same reason) and Retry-After."""
+    limit = settings.TOKEN_RATE_PER_MINUTE
+    wait_s = rate_limited("token-ip", client_ip(request), limit=limit, window_s=60)
+    client_id = _basic_client_id(request)
+    if client_id:
+        wait_s = max(wait_s, rate_limited("token-client", client_id, limit=limit, window_s=60))
+    if not wait_s:
+        return None
+    response = _token_error("slow_down", f"Too many token requests; try again in {wait_s} seconds.")
+    response.status_code = 429
+    response["Retry-After"] = str(wait_s)
+    return response
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class TokenView(OAuthLibMixin, View):
     """Action Authenticate: OAuth2 client credentials (RFC 6749 section 4.4), client authenticated with HTTP
@@ -78,6 +111,8 @@ class TokenView(OAuthLibMixin, View):
         return response
 
     def post(self, request, *args, **kwargs):
+        if throttled := _token_throttled(request):
+            return throttled
         if _insecure(request):
             return _token_error("invalid_request", "The token endpoint is served over HTTPS only.")
         if request.content_type != "application/x-www-form-urlencoded":
@@ -138,6 +173,8 @@ class PactView(View):
             return getattr(self, method)(request, api_client, *args, **kwargs)
         except PactError as error:
             return error.response()
+        except (OperationalError, InterfaceError):
+            raise  # the database is unreachable: a 503 to try again (carbon_platform.middleware)
         except Exception:
             logger.exception("PACT %s %s failed", request.method, request.path)
             return PactError("InternalError").response()

@@ -1,12 +1,12 @@
 """Serializers of the carmaker-side API: vehicle models, footprints and their detail, BOMs, materials, runs."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from carbon_platform.fast_serializers import FastRepresentation
 from carbon_platform.tenancy.models import Organisation
+from carbon_platform.text import text_problem
 from disclosures.models import Product
 
 from .. import selectors
@@ -114,7 +114,8 @@ class FootprintSerializer(FastRepresentation, serializers.ModelSerializer):
             for key, value in sorted(footprint.by_supplier.items(), key=lambda item: -item[1])
         ]
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    # a decimal string like the model's other figures (OpenApiTypes.DECIMAL would say a JSON number)
+    @extend_schema_field(serializers.DecimalField(max_digits=18, decimal_places=4, read_only=True))
     def get_kg_co2e_per_kg_curb_mass(self, footprint: Footprint) -> str:
         return str(round(footprint.total_kg_co2e / footprint.vehicle_model.curb_mass_kg, 4))
 
@@ -197,6 +198,27 @@ class BomLineInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="share of a multi-sourced component, in (0, 1]; the shares of a component add up to 1",
     )
+
+    def to_internal_value(self, data):
+        # A misspelt key (say "mass" for "mass_kg") would otherwise be dropped without a word.
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        _("Unknown field; a BOM line has only: %(fields)s.")
+                        % {"fields": ", ".join(self.fields)}
+                    ]
+                    for name in unknown
+                }
+            )
+        return super().to_internal_value(data)
+
+    def validate_component(self, value: str) -> str:
+        problem = text_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class BomReplaceSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -29,6 +30,7 @@ from rest_framework.views import APIView
 from carbon_platform import read_cache
 from carbon_platform.api import IsOrganisationMember
 from carbon_platform.exports import XLSX_MEDIA_TYPE, ExportableListMixin
+from carbon_platform.openapi import ValidationErrorSerializer
 from carbon_platform.tenancy.choices import OrganisationKind
 from carbon_platform.tenancy.selectors import organisation_of
 
@@ -530,8 +532,8 @@ BomImportRefused = inline_serializer(
     "BomImportRefused",
     {
         "detail": serializers.CharField(),
-        "field": serializers.CharField(),
-        "error_count": serializers.IntegerField(),
+        "field": serializers.CharField(required=False),
+        "error_count": serializers.IntegerField(required=False, help_text="with row errors"),
         "errors": inline_serializer(
             "BomImportRowError",
             {
@@ -540,8 +542,15 @@ BomImportRefused = inline_serializer(
                 "message": serializers.CharField(),
             },
             many=True,
+            required=False,
         ),
     },
+)
+# A refused file (`detail`, with its row errors when it has some), or a malformed request (no `file`).
+BomImportBadRequest = PolymorphicProxySerializer(
+    component_name="BomImportBadRequest",
+    serializers=[BomImportRefused, ValidationErrorSerializer],
+    resource_type_field_name=None,
 )
 
 
@@ -561,8 +570,9 @@ class BomImportView(APIView):
         responses={
             200: BomImportResultSerializer,
             400: OpenApiResponse(
-                BomImportRefused,
-                description="The file was refused and nothing was saved: the first 200 errors by row.",
+                BomImportBadRequest,
+                description="The file was refused and nothing was saved: the first 200 errors by row; or "
+                "the request was malformed (no `file`), each field with its messages.",
                 examples=[
                     OpenApiExample(
                         "A negative mass",

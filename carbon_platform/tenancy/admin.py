@@ -1,6 +1,7 @@
 """Admin for the operator: organisations, memberships, API clients; the audit trail read-only."""
 
 from django.contrib import admin
+from rest_framework.authtoken.models import TokenProxy
 
 from .models import ApiClient, AuditEvent, Membership, Organisation
 
@@ -52,3 +53,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Personal API tokens are their owners' only, shown once when made (the personal token page); an
+# organisation admin revokes them on the API access page. DRF's TokenAdmin lists every key in full and
+# names each token by its key (change, delete and history pages), so it is not the operator's either.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)

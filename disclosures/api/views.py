@@ -444,7 +444,7 @@ class ImportBatchViewSet(
         organisation = self.require_kind(OrganisationKind.SUPPLIER)
         body = ImportUploadSerializer(data=request.data, organisation=organisation)
         body.is_valid(raise_exception=True)
-        batch = services.import_batch_create(
+        batch = services.import_batch_upload(
             actor=request.user, upload=body.validated_data["file"], product=body.validated_data.get("product")
         )
         return Response(self.get_serializer(batch).data, status=status.HTTP_201_CREATED)

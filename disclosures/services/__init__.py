@@ -420,5 +420,6 @@ from .catalogue import product_create as product_create  # noqa: E402
 from .catalogue import product_update as product_update  # noqa: E402
 from .imports import import_batch_commit as import_batch_commit  # noqa: E402
 from .imports import import_batch_create as import_batch_create  # noqa: E402
+from .imports import import_batch_upload as import_batch_upload  # noqa: E402
 from .imports import import_batch_validate as import_batch_validate  # noqa: E402
 from .imports import import_format_for as import_format_for  # noqa: E402

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carbon_platform.api import ApplicationError
 from carbon_platform.bulk import insert_frame
@@ -107,6 +108,53 @@ def import_batch_create(*, actor, upload, product: Product | None = None) -> Imp
 
     transaction.on_commit(lambda: validate_task.delay(batch.id), robust=True)
     return batch
+
+
+# The refusal of a file checked in the request lists this many of its errors by row.
+MAX_REFUSED_ERRORS = 200
+
+
+class ImportRefusedError(ApplicationError):
+    """A file checked in the request had errors and was not kept; `errors` name the row or place and field."""
+
+    def __init__(self, message: str, *, errors: list[dict], error_count: int):
+        super().__init__(message, field="file")
+        self.errors = errors
+        self.error_count = error_count
+
+    def body(self) -> dict:
+        return {**super().body(), "error_count": self.error_count, "errors": self.errors}
+
+
+def import_batch_upload(*, actor, upload, product: Product | None = None) -> ImportBatch:
+    """The upload of the pages and the API: `import_batch_create`, but a file checked in the request that has
+    any error is refused with its errors and leaves nothing behind, neither the batch nor the stored file.
+    A large file checked in the background keeps its batch, whose preview then shows the errors."""
+    with transaction.atomic():
+        batch = import_batch_create(actor=actor, upload=upload, product=product)
+        if batch.status == ImportStatus.FAILED:
+            errors = [
+                {
+                    "location": batch.error.split(": ", 1)[0] if ": " in batch.error else "file",
+                    "field": "file",
+                    "message": batch.error,
+                }
+            ]
+            message = _("%(name)s was refused and nothing was saved: %(error)s") % {
+                "name": batch.filename,
+                "error": batch.error,
+            }
+        elif batch.status == ImportStatus.VALIDATED and batch.rows_invalid:
+            errors = batch.row_errors[:MAX_REFUSED_ERRORS]
+            message = ngettext(
+                "%(name)s: %(count)d record has errors; nothing was saved. Fix it and upload the file again.",
+                "%(name)s: %(count)d records have errors; nothing was saved. Fix them and upload the file again.",
+                batch.rows_invalid,
+            ) % {"name": batch.filename, "count": batch.rows_invalid}
+        else:
+            return batch
+        batch.file.delete(save=False)  # file storage is not part of the transaction rolled back here
+        raise ImportRefusedError(message, errors=errors, error_count=max(len(errors), len(batch.row_errors)))
 
 
 def _progress(batch: ImportBatch, pct: int) -> None:

@@ -495,7 +495,7 @@ EXPECTED: dict[tuple, dict[str, int]] = {
     ("declaration-new-version", "POST"): row(403, supplier_a=201, supplier_b=404),
     ("declaration-withdraw", "POST"): SUPPLIER_A_ONLY,
     ("import-batch-list", "GET"): row(403, suppliers=200),
-    ("import-batch-list", "POST"): row(403, suppliers=201),
+    ("import-batch-list", "POST"): row(403, supplier_a=201, supplier_b=400),  # the file names a product of A
     ("import-batch-detail", "GET"): SUPPLIER_A_ONLY,
     ("import-batch-commit", "POST"): SUPPLIER_A_ONLY,
     ("webhook-subscription-list", "GET"): row(403, carmakers=200),

@@ -101,8 +101,11 @@ def test_errors_follow_the_application_error_body(schema):
     bom_import = schema["paths"]["/api/v1/boms/import/"]["post"]["responses"]["400"]
     body = bom_import["content"]["application/json"]
     ref = body["schema"]["$ref"].rsplit("/", 1)[1]
+    # a refused file (with its row errors) or a malformed request (no file)
+    refused, malformed = schema["components"]["schemas"][ref]["oneOf"]
+    assert malformed == {"$ref": "#/components/schemas/ValidationError"}
     assert {"detail", "field", "error_count", "errors"} <= set(
-        schema["components"]["schemas"][ref]["properties"]
+        schema["components"]["schemas"][refused["$ref"].rsplit("/", 1)[1]]["properties"]
     )
     assert body["examples"]
 

@@ -172,15 +172,20 @@ def test_import_pages_upload_preview_and_commit(client, actors, product):
     bad = "HRC Q235B,EPD-I-2,,,,,2026-01-01,2030-12-31,t,1,,abc,,,,,,,,,"
     upload = SimpleUploadedFile("mine.csv", f"{header}\n{good}\n{bad}\n".encode())
     response = client.post(reverse("disclosures:import-list"), {"file": upload})
+    page = response.content.decode()
+    assert response.status_code == 400 and not ImportBatch.objects.exists()
+    assert "row 3" in page and "&#x27;abc&#x27; is not a number." in page
+    response = client.post(
+        reverse("disclosures:import-list"),
+        {"file": SimpleUploadedFile("mine.csv", f"{header}\n{good}\n".encode())},
+    )
     batch = ImportBatch.objects.get()
     assert response.url == reverse("disclosures:import-detail", args=[batch.pk])
-    page = client.get(response.url).content.decode()
-    assert "row 3" in page and "&#x27;abc&#x27; is not a number." in page
-    assert "Commit import" not in page
-    assert client.post(reverse("disclosures:import-commit", args=[batch.pk])).status_code == 302
-    assert not Declaration.objects.exists()
+    assert "Commit import" in client.get(response.url).content.decode()
     progress = client.get(reverse("disclosures:import-progress", args=[batch.pk])).json()
     assert progress == {"status": "validated", "progress_pct": 100}
+    assert client.post(reverse("disclosures:import-commit", args=[batch.pk])).status_code == 302
+    assert Declaration.objects.get().registration_number == "EPD-I-1"
 
 
 def test_review_queue_filters_by_material_and_findings_and_sorts_by_age(client, actors, product, materials):

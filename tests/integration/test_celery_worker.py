@@ -60,8 +60,9 @@ def worker(transactional_db):
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "celery",
+            str(
+                ROOT / "tests" / "celery_worker_main.py"
+            ),  # `celery`, with what tasks send going to the broker
             "-A",
             "carbon_platform",
             "worker",

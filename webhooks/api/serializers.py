@@ -3,6 +3,8 @@ and deliveries with their attempts."""
 
 from rest_framework import serializers
 
+from carbon_platform.text import text_problem
+
 from ..choices import SUBSCRIBABLE_EVENT_TYPES, EventType
 from ..models import Delivery, Subscription
 
@@ -66,6 +68,12 @@ class SubscriptionWriteSerializer(serializers.Serializer):
         help_text="footprint.changed: fire when a model's total moved by more than this many kg CO2e.",
     )
     is_active = serializers.BooleanField(required=False)
+
+    def validate_description(self, value: str) -> str:
+        problem = text_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
