@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from carbon_platform.filters import IntegerFilter
+from carbon_platform.filters import IntegerFilter, UtcDateTimeFilter
 
 from .choices import DataSourceLevel
 from .models import BomLine, Contribution, DefaultFactor, Footprint, Material, RollupRun, VehicleModel
@@ -72,10 +72,10 @@ class BomLineFilter(django_filters.FilterSet):
 
 
 class FootprintRevisionFilter(django_filters.FilterSet):
-    computed_after = django_filters.IsoDateTimeFilter(
+    computed_after = UtcDateTimeFilter(
         field_name="computed_at", lookup_expr="gte", label=_("Computed at or after")
     )
-    computed_before = django_filters.IsoDateTimeFilter(
+    computed_before = UtcDateTimeFilter(
         field_name="computed_at", lookup_expr="lt", label=_("Computed before")
     )
 

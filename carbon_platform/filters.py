@@ -1,7 +1,10 @@
 """Filters shared by the FilterSets of every app."""
 
+from datetime import UTC
+
 import django_filters
 from django import forms
+from django.utils.translation import gettext as _
 
 # The range of a 64-bit signed integer: ids (BigAutoField), and what SQLite and PostgreSQL can compare with.
 BIGINT_MAX = 2**63 - 1
@@ -20,3 +23,24 @@ class IntegerFilter(django_filters.NumberFilter):
 
     def get_max_validator(self):
         return None  # the field's own max_value
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, handed to the database in UTC. Python allows UTC offsets up to ±23:59 and
+    PostgreSQL only ±15:59, so `2026-01-01T00:00:00+18:24` would reach the database as an error (a 500); in
+    UTC it is an ordinary instant, and one that UTC cannot hold (year 1 minus an offset) is a 400."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                _("Enter a date and time between the years 1 and 9999 in UTC.")
+            ) from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField

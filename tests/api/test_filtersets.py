@@ -85,3 +85,28 @@ def test_drafts_stay_hidden_from_auditors_after_the_schema_built_the_status_fiel
     filterset = DeclarationFilter(request.GET, request=request)
     assert not filterset.is_valid()
     assert "status" in filterset.errors
+
+
+@pytest.mark.parametrize(
+    "value, status",
+    [
+        ("0424-11-02T17:45:35+18:24", 200),  # an offset PostgreSQL refuses: sent in UTC instead
+        ("2026-03-02T10:15:00+08:00", 200),
+        ("0001-01-01T00:00:00+05:00", 400),  # before year 1 in UTC
+        ("not a date", 400),
+    ],
+)
+def test_history_date_filters_take_any_offset_python_takes_and_refuse_what_utc_cannot_hold(
+    actors, value, status
+):
+    from rest_framework.test import APIClient
+
+    from tests.factories import VehicleModelFactory
+
+    vehicle = VehicleModelFactory(carmaker=actors.carmaker_a.membership.organisation)
+    client = APIClient()
+    client.force_authenticate(actors.carmaker_a)
+    answer = client.get(f"/api/v1/vehicle-models/{vehicle.id}/history/", {"computed_after": value})
+    assert answer.status_code == status, answer.content
+    if status == 400:
+        assert "computed_after" in answer.json()

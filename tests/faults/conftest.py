@@ -12,9 +12,13 @@ from ._stack import RedisServer, Worker, current_database_url, django_env, requi
 
 
 def _reset_connections(app) -> None:
-    """Forget the broker connections and result backend made with the previous URLs."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Forget the broker connections and result backend made with the previous URLs.
+
+    kombu keeps its connection and producer pools in process-wide registries keyed by the connection: closing
+    a pool without removing it leaves the next test that sends a task an "Acquire on closed pool"."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     try:
         app.__dict__["amqp"]._producer_pool = None

@@ -111,3 +111,20 @@ def no_outbound_webhooks(monkeypatch):
         return outbound.Answer(status_code=204, body_excerpt="", duration_ms=1)
 
     monkeypatch.setattr(outbound, "post", post)
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """schemathesis calls the WSGI app itself, not Django's test client: the app's request signals would close
+    the database connection of the test's transaction (PostgreSQL closes it for real, as its autocommit is
+    off inside the transaction). Disconnect them for the test, as the test client does."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
