@@ -124,6 +124,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "carbon_platform.security.lockout_response"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; lockouts are still logged
 # Password reset requests per IP address per hour, and /auth/token requests per client id and per IP
 # address per minute (carbon_platform.security.rate_limited, on the Django cache).
 PASSWORD_RESET_RATE_PER_HOUR = env.int("PASSWORD_RESET_RATE_PER_HOUR", default=5)
