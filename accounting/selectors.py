@@ -345,6 +345,13 @@ def _sources(rows: list[dict]) -> str:
     return "; ".join(labels) or "—"
 
 
+def run_causes(runs: list[RollupRun], *, supplier_detail: bool) -> dict[int, str]:
+    """'Declaration approved (EPD-0001 v2)' by run id: what made each run, as the footprint history and the
+    webhook deliveries name it. Without supplier detail a declaration is not named."""
+    labels = _trigger_object_labels(runs, supplier_detail=supplier_detail)
+    return {run.pk: f"{run.get_trigger_display()}{labels[run.pk]}" for run in runs}
+
+
 def _trigger_object_labels(runs: list[RollupRun], *, supplier_detail: bool) -> dict[int, str]:
     """' (EPD-0001 v2)' for a run on 'declaration:17', ' (steel.hot_rolled_coil bf_bof)' for a default factor,
     by run id: two queries for all runs. Without supplier detail a declaration is not named."""
@@ -425,11 +432,11 @@ def footprint_history(
                     "kg_co2e": float(c.kg_co2e),
                 }
             )
-    labels = _trigger_object_labels([f.run for f in footprints if f.run], supplier_detail=supplier_detail)
+    causes = run_causes([f.run for f in footprints if f.run], supplier_detail=supplier_detail)
     history = []
     for newer, older in zip(footprints, [*compared[1:], None][: len(footprints)], strict=True):
         run = newer.run
-        cause = f"{run.get_trigger_display()}{labels[run.pk]}" if run else ""
+        cause = causes[run.pk] if run else ""
         changes = [] if supplier_detail else None
         if older is not None and supplier_detail:
             new_rows, old_rows = rows.get(newer.id, {}), rows.get(older.id, {})

@@ -282,14 +282,13 @@ def _model_change(footprint: Footprint) -> dict:
 
 def _run_cause(run: RollupRun) -> dict:
     """What made the run: its trigger and what triggered it, labelled as the footprint history labels it."""
-    from accounting.selectors import _trigger_object_labels  # the labels of the history page, kept alike
+    from accounting.selectors import run_causes  # as the footprint history names it
 
-    label = _trigger_object_labels([run], supplier_detail=True)[run.pk]
     return {
         "rollup_run_id": run.pk,
         "trigger": run.trigger,
         "trigger_object": run.trigger_object,
-        "description": f"{run.get_trigger_display()}{label}",
+        "description": run_causes([run], supplier_detail=True)[run.pk],
         "run_status": run.status,
         "run_finished_at": run.finished_at.isoformat() if run.finished_at else None,
     }
