@@ -3,16 +3,17 @@ by a data version that every change to what they show moves.
 
 Footprint totals are public and change only when a rollup writes new revisions, or when a vehicle model or
 an organisation (its name) changes; between those, every carmaker polling the same page gets the same
-answer. Each cached answer is stored under the current data version, and a change sets a new version once
-committed, so the next read misses and rebuilds from the database: nothing is served stale after the
-change is visible, whichever process wrote it. The version lives in the shared cache (Redis), which is why
+answer. Each cached answer is stored with the data version current when it was built, and a change sets
+a new version once committed, so the next read misses and rebuilds from the database: nothing is served
+stale after the change is visible, whichever process wrote it. The version lives in the shared cache (Redis), which is why
 the cache is on only when CACHE_URL names one (settings.API_READ_CACHE); a per-process cache could not
 see another process's change.
 
 Writers move the version: `footprints_write` after each committed batch (it writes with COPY, which fires
 no signals), and the post_save/post_delete signals of VehicleModel, Organisation and Footprint (the admin,
-the shell, the tests) -- see accounting/apps.py. Credentials are never cached: every request is
-authenticated against the database, and only then looks here.
+the shell, the tests) -- see accounting/apps.py. Only answers are cached here; who the caller is comes
+from authentication first (tenancy/credential_cache.py, which every revocation reaches), and the key
+names the audience the answer is for.
 """
 
 import hashlib
@@ -59,13 +60,19 @@ def on_model_change(sender, **kwargs) -> None:
 
 def cached(parts: tuple, build: Callable[[], object]) -> object:
     """`build()`'s answer (JSON-compatible data) for these key parts under the current data version. An
-    exception in `build` (a 404, say) propagates and nothing is stored."""
+    exception in `build` (a 404, say) propagates and nothing is stored.
+
+    One round trip to the cache: the entry is stored with the version it was built under, and read in the
+    same MGET as the current version; an entry of an older version is rebuilt and overwritten."""
     if not enabled():
         return build()
-    key = "read-cache:" + hashlib.sha256(repr((data_version(), *parts)).encode()).hexdigest()
-    data = cache.get(key)
-    if data is None:
-        # Plain JSON types: what DRF serializers return holds references to themselves and Decimals.
-        data = json.loads(json.dumps(build(), cls=JSONEncoder))
-        cache.set(key, data, TIMEOUT_S)
+    key = "read-cache:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or data_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    # Plain JSON types: what DRF serializers return holds references to themselves and Decimals.
+    data = json.loads(json.dumps(build(), cls=JSONEncoder))
+    cache.set(key, (version, data), TIMEOUT_S)
     return data

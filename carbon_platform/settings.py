@@ -240,7 +240,7 @@ CACHE_URL = env.str("CACHE_URL", default="")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "carbon_platform.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "carbon",
         }
@@ -251,6 +251,9 @@ CACHES = {
 # Cache the public reads of /api/v1 (vehicle-model pages, current footprints) under a data version that
 # every change moves (carbon_platform/read_cache.py); only with a cache every process shares.
 API_READ_CACHE = env.bool("API_READ_CACHE", default=bool(CACHE_URL))
+# Cache who an API credential is (token -> user, membership, organisation) for up to 60 s; every revocation
+# marks its entries on commit (carbon_platform/tenancy/credential_cache.py). Only with a shared cache.
+API_CREDENTIAL_CACHE = env.bool("API_CREDENTIAL_CACHE", default=bool(CACHE_URL))
 
 # Celery: with no broker URL the tasks run in-process (eager), which is what the one-command demo uses.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))

@@ -24,3 +24,4 @@ CELERY_TASK_ALWAYS_EAGER = True
 # (the broker's). The read cache is switched on by the tests that test it.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 API_READ_CACHE = False
+API_CREDENTIAL_CACHE = False

@@ -19,6 +19,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # First: the API's reads are the most frequent requests, and Django tries patterns in order.
+    path("api/v1/", include(api_v1)),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -48,7 +50,6 @@ urlpatterns = [
     path("", include("accounting.urls")),
     path("", include("webhooks.urls")),
     path("organisation/api-access/", include("carbon_platform.tenancy.urls")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/schema/swagger/",

@@ -16,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, TokenAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS
 
+from . import credential_cache
 from .choices import ApiScope
 
 REALM = "api"
@@ -32,7 +33,11 @@ class PersonalTokenAuthentication(TokenAuthentication):
     tests/tenancy/test_token_lookup.py checks they equal what the ORM returns."""
 
     def authenticate_credentials(self, key):
-        token = token_with_organisation(key)
+        token = credential_cache.lookup(
+            credential_cache.PERSONAL,
+            credential_cache.personal_digest(key),
+            lambda: token_with_organisation(key),
+        )
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
@@ -122,14 +127,25 @@ def token_with_organisation(key: str):
 def _converted(model, names, values) -> list:
     """Values as the ORM would hand them over (SQLite returns booleans as 0/1 and datetimes as text)."""
     converted = []
-    fields_by_attname = {field.attname: field for field in model._meta.concrete_fields}
-    for name, value in zip(names, values, strict=True):
-        field = fields_by_attname[name]
-        expression = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(expression) + field.get_db_converters(connection):
+    for (expression, converters), value in zip(_converters(model, tuple(names)), values, strict=True):
+        for converter in converters:
             value = converter(value, expression, connection)
         converted.append(value)
     return converted
+
+
+@functools.cache
+def _converters(model, names: tuple[str, ...]) -> list[tuple]:
+    """(column expression, the backend's and the field's converters) of each field read, found once."""
+    fields_by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    found = []
+    for name in names:
+        field = fields_by_attname[name]
+        expression = field.get_col(model._meta.db_table)
+        found.append(
+            (expression, connection.ops.get_db_converters(expression) + field.get_db_converters(connection))
+        )
+    return found
 
 
 def required_scope(method: str) -> str:
@@ -181,13 +197,15 @@ class ApiClientTokenAuthentication(BaseAuthentication):
             raise BearerTokenRefused(_("The access token is not valid.")) from None
         # django-oauth-toolkit stores the SHA-256 of each token and looks tokens up by it.
         checksum = hashlib.sha256(token.encode("ascii")).hexdigest()
-        access_token = (
-            get_access_token_model()
-            .objects.select_related(
-                "application__api_client__service_user__membership__organisation",
-            )
-            .filter(token_checksum=checksum)
-            .first()
+        access_token = credential_cache.lookup(
+            credential_cache.BEARER,
+            checksum,
+            lambda: (
+                get_access_token_model()
+                .objects.select_related("application__api_client__service_user__membership__organisation")
+                .filter(token_checksum=checksum)
+                .first()
+            ),
         )
         if access_token is None:
             raise BearerTokenRefused(_("The access token is not valid."))

@@ -136,3 +136,40 @@ def test_a_model_without_a_footprint_is_not_cached_as_missing(
     assert client.get(url).status_code == 404
     _recompute([vehicle.id], django_capture_on_commit_callbacks)
     assert client.get(url).status_code == 200
+
+
+def test_a_hit_is_one_round_trip_and_an_older_version_is_rebuilt(monkeypatch):
+    """The entry carries the version it was built under and is read in the same MGET as the current
+    version; once the version moves, the entry is rebuilt rather than served."""
+    from django.core.cache import cache
+
+    from carbon_platform import read_cache
+
+    cache.clear()
+    parts = ("footprint", "1", "auditor")
+    assert read_cache.cached(parts, lambda: {"total_kg_co2e": "1.5"}) == {"total_kg_co2e": "1.5"}
+    calls, depth = [], [0]
+
+    def counted(name, method):
+        def call(*args, **kwargs):  # what the read cache asks for, not the backend's own inner calls
+            if not depth[0]:
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return method(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "set", "add"):
+        monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
+
+    def must_not_build():
+        raise AssertionError("built again although the entry is current")
+
+    assert read_cache.cached(parts, must_not_build) == {"total_kg_co2e": "1.5"}
+    assert calls == ["get_many"]
+    read_cache._bump()
+    assert read_cache.cached(parts, lambda: {"total_kg_co2e": "2.5"}) == {"total_kg_co2e": "2.5"}
+    assert read_cache.cached(parts, must_not_build) == {"total_kg_co2e": "2.5"}

@@ -1,0 +1,204 @@
+"""The shared cache of who an API credential is (carbon_platform/tenancy/credential_cache.py): a repeated
+request reads no credential table, and everything that revokes or re-scopes a credential is seen by the
+very next request, whichever way it happens."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from oauth2_provider.models import AccessToken
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from carbon_platform.tenancy import credential_cache, services
+from carbon_platform.tenancy.models import Membership
+from tests.factories import BomLineFactory, VehicleModelFactory
+
+from .conftest import bearer
+
+CREDENTIAL_TABLES = ("authtoken_token", "oauth2_provider_accesstoken", "auth_user", "tenancy_membership")
+
+
+@pytest.fixture(autouse=True)
+def credential_cache_on(settings):
+    settings.API_CREDENTIAL_CACHE = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run what a block leaves for its transaction's commit, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def own_model(actors, materials):
+    """A vehicle model of carmaker A: its BOM answers 200 to A's members only (404 to other carmakers)."""
+    vehicle = VehicleModelFactory(carmaker=actors.carmaker_a.membership.organisation)
+    BomLineFactory(vehicle_model=vehicle, material=materials["steel.hot_rolled_coil"], mass_kg="10")
+    return vehicle
+
+
+def personal(user) -> tuple[APIClient, Token]:
+    token = Token.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client, token
+
+
+def credential_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries if any(table in q["sql"] for table in CREDENTIAL_TABLES)]
+
+
+def bom_url(vehicle) -> str:
+    return f"/api/v1/vehicle-models/{vehicle.id}/bom/"
+
+
+def test_a_repeated_request_reads_no_credential_table(actors, own_model):
+    client, _token = personal(actors.carmaker_a)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(bom_url(own_model)).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(bom_url(own_model)).status_code == 200
+    assert credential_queries(first.captured_queries)
+    assert credential_queries(second.captured_queries) == []
+
+
+def test_the_cache_holds_a_digest_of_the_token_never_the_token(actors, own_model):
+    client, token = personal(actors.carmaker_a)
+    client.get(bom_url(own_model))
+    keys = list(cache._cache)  # the local-memory backend's own store
+    assert any(credential_cache.personal_digest(token.key) in key for key in keys)
+    assert not any(token.key in key for key in keys)
+
+
+def test_a_revoked_personal_token_is_refused_at_once(actors, own_model, on_commit):
+    client, token = personal(actors.carmaker_a)
+    assert client.get(bom_url(own_model)).status_code == 200
+    with on_commit():
+        services.personal_token_revoke(token=token, actor=actors.carmaker_a)
+    response = client.get(bom_url(own_model))
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+
+
+def test_a_deactivated_user_is_refused_at_once(actors, own_model, on_commit):
+    client, _token = personal(actors.carmaker_a)
+    assert client.get(bom_url(own_model)).status_code == 200
+    with on_commit():
+        actors.carmaker_a.is_active = False
+        actors.carmaker_a.save()
+    response = client.get(bom_url(own_model))
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
+def test_signing_in_keeps_the_entry(actors, own_model, on_commit):
+    """Saving last_login (every sign-in) changes nothing a credential stands for."""
+    client, token = personal(actors.carmaker_a)
+    client.get(bom_url(own_model))
+    with on_commit():
+        actors.carmaker_a.save(update_fields=["last_login"])
+    assert cache.get(f"credential:personal:{credential_cache.personal_digest(token.key)}") is not None
+
+
+def test_a_user_moved_to_another_organisation_acts_for_the_new_one_at_once(actors, own_model, on_commit):
+    client, _token = personal(actors.carmaker_a)
+    assert client.get(bom_url(own_model)).status_code == 200
+    with on_commit():
+        membership = Membership.objects.get(user=actors.carmaker_a)
+        membership.organisation = actors.carmaker_b.membership.organisation
+        membership.save()
+    assert client.get(bom_url(own_model)).status_code == 404
+
+
+def test_a_deleted_membership_leaves_no_organisation_at_once(actors, own_model, on_commit):
+    client, _token = personal(actors.carmaker_a)
+    assert client.get(bom_url(own_model)).status_code == 200
+    with on_commit():
+        Membership.objects.filter(user=actors.carmaker_a).delete()
+    assert client.get(bom_url(own_model)).status_code == 403
+
+
+def test_an_organisation_changed_is_read_again_for_its_members(actors, own_model, on_commit):
+    client, _token = personal(actors.carmaker_a)
+    assert client.get(bom_url(own_model)).status_code == 200
+    with on_commit():
+        organisation = actors.carmaker_a.membership.organisation
+        organisation.kind = "supplier"
+        organisation.save()
+    assert client.get(bom_url(own_model)).status_code == 403
+
+
+def test_a_revoked_api_client_is_refused_at_once(actors, own_model, client_of, on_commit):
+    credentials = client_of(actors.carmaker_a.membership.organisation, "read")
+    api = credentials.api()
+    assert api.get(bom_url(own_model)).status_code == 200
+    with CaptureQueriesContext(connection) as repeated:
+        assert api.get(bom_url(own_model)).status_code == 200
+    assert credential_queries(repeated.captured_queries) == []
+    with on_commit():
+        services.api_client_revoke(api_client=credentials.api_client)
+    response = api.get(bom_url(own_model))
+    assert response.status_code == 401
+    assert response.json()["detail"] == "The access token is not valid."
+
+
+def test_a_deleted_access_token_is_refused_at_once(actors, own_model, client_of, on_commit):
+    credentials = client_of(actors.carmaker_a.membership.organisation, "read")
+    token = credentials.token()
+    assert bearer(token).get(bom_url(own_model)).status_code == 200
+    with on_commit():
+        AccessToken.objects.get(application=credentials.api_client.application).delete()
+    assert bearer(token).get(bom_url(own_model)).status_code == 401
+
+
+def test_a_cached_access_token_still_expires_on_time(actors, own_model, client_of):
+    credentials = client_of(actors.carmaker_a.membership.organisation, "read")
+    token = credentials.token()
+    assert bearer(token).get(bom_url(own_model)).status_code == 200
+    key = f"credential:bearer:{AccessToken.objects.get().token_checksum}"
+    entry = cache.get(key)
+    entry.expires = entry.expires.replace(year=2000)  # as if the hour had passed since it was cached
+    cache.set(key, entry)
+    response = bearer(token).get(bom_url(own_model))
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+
+
+def test_a_read_that_began_before_a_revocation_cannot_put_the_old_identity_back(actors, on_commit):
+    """A request finds no entry and loads the token from the database; before it stores what it read, the
+    token's revocation commits. The revocation's tombstone wins: what the request read is not stored, and
+    the next request reads the database (and finds nothing)."""
+    _client, token = personal(actors.carmaker_a)
+    digest = credential_cache.personal_digest(token.key)
+
+    def load_then_revoked():
+        stale = Token.objects.select_related("user").get(pk=token.pk)
+        with on_commit():
+            Token.objects.filter(pk=token.pk).delete()
+        return stale
+
+    assert credential_cache.lookup(credential_cache.PERSONAL, digest, load_then_revoked).key == token.key
+    assert credential_cache.lookup(credential_cache.PERSONAL, digest, lambda: None) is None
+    # and while the tombstone lasts, a load is not stored either
+    assert credential_cache.lookup(credential_cache.PERSONAL, digest, lambda: token) is token
+    assert cache.get(f"credential:personal:{digest}") == credential_cache.TOMBSTONE
+
+
+def test_unknown_tokens_are_not_cached(actors):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert client.get("/api/v1/materials/").status_code == 401
+    assert not [key for key in cache._cache if "credential:" in key]
+
+
+def test_off_without_a_shared_cache(settings, actors, own_model):
+    settings.API_CREDENTIAL_CACHE = False
+    client, _token = personal(actors.carmaker_a)
+    client.get(bom_url(own_model))
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(bom_url(own_model)).status_code == 200
+    assert credential_queries(second.captured_queries)
