@@ -24,7 +24,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from rest_framework.utils.encoders import JSONEncoder
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 VERSION_KEY = "read-cache:version"
 # A bound on an entry's life even without changes, so the cache holds what is being read.
@@ -58,21 +61,32 @@ def on_model_change(sender, **kwargs) -> None:
     data_changed()
 
 
-def cached(parts: tuple, build: Callable[[], object]) -> object:
-    """`build()`'s answer (JSON-compatible data) for these key parts under the current data version. An
-    exception in `build` (a 404, say) propagates and nothing is stored.
+def cached(parts: tuple, build: Callable[[], object]) -> bytes:
+    """`build()`'s answer (data a DRF serializer returns) rendered as the API's JSON, for these key parts
+    under the current data version. An exception in `build` (a 404, say) propagates and nothing is stored.
 
     One round trip to the cache: the entry is stored with the version it was built under, and read in the
-    same MGET as the current version; an entry of an older version is rebuilt and overwritten."""
-    if not enabled():
-        return build()
+    same MGET as the current version; an entry of an older version is rebuilt and overwritten. The entry is
+    the rendered body, so a hit neither unpickles the data nor encodes it again."""
     key = "read-cache:" + hashlib.sha256(repr(parts).encode()).hexdigest()
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY) or data_version()
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         return entry[1]
-    # Plain JSON types: what DRF serializers return holds references to themselves and Decimals.
-    data = json.loads(json.dumps(build(), cls=JSONEncoder))
-    cache.set(key, (version, data), TIMEOUT_S)
-    return data
+    body = JSONRenderer().render(build())
+    cache.set(key, (version, body), TIMEOUT_S)
+    return body
+
+
+def cached_response(request, parts: tuple, build: Callable[[], object]) -> HttpResponseBase:
+    """The answer to a read through the cache: the cached JSON body as it is when the client takes plain
+    JSON (what DRF's JSONRenderer would send), else the data for the negotiated renderer (the browsable
+    API, an indented JSON). Straight from `build()` when the cache is off."""
+    if not enabled():
+        return Response(build())
+    body = cached(parts, build)
+    renderer = request.accepted_renderer
+    if isinstance(renderer, JSONRenderer) and request.accepted_media_type == renderer.media_type:
+        return HttpResponse(body, content_type=renderer.media_type)
+    return Response(json.loads(body))

@@ -154,7 +154,9 @@ class VehicleModelViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
             return super().list(request, *args, **kwargs)
         # The same for every organisation: one cached page per URL (the host is in the paging links).
         parts = ("vehicle-models", request.build_absolute_uri(), request.accepted_renderer.format)
-        return Response(read_cache.cached(parts, lambda: super(VehicleModelViewSet, self).list(request).data))
+        return read_cache.cached_response(
+            request, parts, lambda: super(VehicleModelViewSet, self).list(request).data
+        )
 
     @action(detail=True, methods=["get"])
     def footprint(self, request, pk=None):
@@ -163,7 +165,7 @@ class VehicleModelViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
         # cache keeps one answer per carmaker organisation, one for auditors and one for everyone else.
         reader = organisation.id if organisation.kind == OrganisationKind.CARMAKER else organisation.kind
         parts = ("footprint", str(pk), reader)
-        return Response(read_cache.cached(parts, lambda: self._footprint_data(organisation, pk)))
+        return read_cache.cached_response(request, parts, lambda: self._footprint_data(organisation, pk))
 
     @staticmethod
     def _footprint_data(organisation, pk) -> dict:

@@ -147,7 +147,7 @@ def test_a_hit_is_one_round_trip_and_an_older_version_is_rebuilt(monkeypatch):
 
     cache.clear()
     parts = ("footprint", "1", "auditor")
-    assert read_cache.cached(parts, lambda: {"total_kg_co2e": "1.5"}) == {"total_kg_co2e": "1.5"}
+    assert read_cache.cached(parts, lambda: {"total_kg_co2e": "1.5"}) == b'{"total_kg_co2e":"1.5"}'
     calls, depth = [], [0]
 
     def counted(name, method):
@@ -168,8 +168,33 @@ def test_a_hit_is_one_round_trip_and_an_older_version_is_rebuilt(monkeypatch):
     def must_not_build():
         raise AssertionError("built again although the entry is current")
 
-    assert read_cache.cached(parts, must_not_build) == {"total_kg_co2e": "1.5"}
+    assert read_cache.cached(parts, must_not_build) == b'{"total_kg_co2e":"1.5"}'
     assert calls == ["get_many"]
     read_cache._bump()
-    assert read_cache.cached(parts, lambda: {"total_kg_co2e": "2.5"}) == {"total_kg_co2e": "2.5"}
-    assert read_cache.cached(parts, must_not_build) == {"total_kg_co2e": "2.5"}
+    assert read_cache.cached(parts, lambda: {"total_kg_co2e": "2.5"}) == b'{"total_kg_co2e":"2.5"}'
+    assert read_cache.cached(parts, must_not_build) == b'{"total_kg_co2e":"2.5"}'
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/vehicle-models/{id}/footprint/", "/api/v1/vehicle-models/?brand={brand}"]
+)
+def test_a_cached_answer_is_byte_for_byte_what_drf_renders(settings, actors, vehicle, path):
+    """A hit sends the stored JSON body as it is: the same bytes and headers DRF sends without the cache,
+    for plain JSON; indented JSON and the browsable API still go through their renderers."""
+    url = path.format(id=vehicle.id, brand=vehicle.brand)
+    client = _client(actors.carmaker_a)
+    settings.API_READ_CACHE = False
+    expected = client.get(url)
+    settings.API_READ_CACHE = True
+    for _ in range(2):  # the miss that stores, then the hit
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.content == expected.content
+        for header in ("Content-Type", "Vary", "Allow"):
+            assert response.headers.get(header) == expected.headers.get(header), header
+    indented = client.get(url, HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content.decode().startswith("{\n  ")
+    assert indented.json() == expected.json()
+    page = client.get(url, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert str(vehicle.id) in page.content.decode()
