@@ -167,6 +167,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "carbon_platform.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "carbon_platform.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "carbon_platform.openapi.AutoSchema",
 }
 
@@ -254,6 +255,9 @@ API_READ_CACHE = env.bool("API_READ_CACHE", default=bool(CACHE_URL))
 # Cache who an API credential is (token -> user, membership, organisation) for up to 60 s; every revocation
 # marks its entries on commit (carbon_platform/tenancy/credential_cache.py). Only with a shared cache.
 API_CREDENTIAL_CACHE = env.bool("API_CREDENTIAL_CACHE", default=bool(CACHE_URL))
+# ...and each process remembers what it read there for this long: a revocation made by another process is
+# seen within it (the revoking process sees it at once). 0: every request asks the shared cache.
+API_CREDENTIAL_LOCAL_S = env.float("API_CREDENTIAL_LOCAL_S", default=1.0)
 
 # Celery: with no broker URL the tasks run in-process (eager), which is what the one-command demo uses.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))

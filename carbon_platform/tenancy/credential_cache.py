@@ -17,9 +17,17 @@ does that to these tables.
 
 On only with a cache every process shares (settings.API_CREDENTIAL_CACHE, default: CACHE_URL set); a
 per-process cache could not hear another process's revocation.
+
+Each process also remembers an entry it read from the shared cache for API_CREDENTIAL_LOCAL_S (1 s by
+default; 0 turns it off), which spares the hottest tokens the round trip to Redis (~0.2 ms of CPU a
+request). A revocation clears the revoking process's memory at once, so the bound on every other process
+is that second: after it, every process reads the shared cache again and finds the tombstone. Each request
+gets instances of its own (unpickled from the remembered bytes), never another request's.
 """
 
 import hashlib
+import pickle
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -32,6 +40,9 @@ TTL_S = 60
 TOMBSTONE = "revoked"
 # Longer than any request that could have read the old state before the change committed.
 TOMBSTONE_S = 120
+# This process's memory: cache key -> (monotonic deadline, pickled entry); cleared whole when it is full.
+_local: dict[str, tuple[float, bytes]] = {}
+LOCAL_MAX_ENTRIES = 10_000
 
 
 def enabled() -> bool:
@@ -48,13 +59,18 @@ def personal_digest(key: str) -> str:
 
 def lookup(kind: str, digest: str, load: Callable[[], object]) -> object:
     """What `load()` returns (a model instance with its relations, or None when the credential is unknown),
-    from the cache when an entry is there. Unknown credentials are not cached: a client retrying a wrong
-    token reads the database each time, which the rate limits bound."""
+    from this process's memory or the shared cache when an entry is there. Unknown credentials are not
+    cached: a client retrying a wrong token reads the database each time, which the rate limits bound."""
     if not enabled():
         return load()
     key = _key(kind, digest)
+    now = time.monotonic()
+    held = _local.get(key)
+    if held is not None and held[0] > now:
+        return pickle.loads(held[1])
     entry = cache.get(key)
     if entry is not None and entry != TOMBSTONE:
+        _remember(key, entry, now)
         return entry
     found = load()
     if entry is None and found is not None:
@@ -62,13 +78,25 @@ def lookup(kind: str, digest: str, load: Callable[[], object]) -> object:
     return found
 
 
+def _remember(key: str, entry: object, now: float) -> None:
+    seconds = getattr(settings, "API_CREDENTIAL_LOCAL_S", 1.0)
+    if seconds > 0:
+        if len(_local) >= LOCAL_MAX_ENTRIES:
+            _local.clear()
+        _local[key] = (now + seconds, pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
+
+
 def forget(kind: str, digests: Iterable[str]) -> None:
     """Mark these credentials' entries once the current transaction commits (at once outside one)."""
     keys = [_key(kind, digest) for digest in digests]
     if keys and enabled():
-        transaction.on_commit(
-            lambda: cache.set_many(dict.fromkeys(keys, TOMBSTONE), TOMBSTONE_S), robust=True
-        )
+        transaction.on_commit(lambda: _bury(keys), robust=True)
+
+
+def _bury(keys: list[str]) -> None:
+    for key in keys:
+        _local.pop(key, None)
+    cache.set_many(dict.fromkeys(keys, TOMBSTONE), TOMBSTONE_S)
 
 
 def _personal_digests(tokens) -> list[str]:

@@ -23,8 +23,10 @@ CREDENTIAL_TABLES = ("authtoken_token", "oauth2_provider_accesstoken", "auth_use
 def credential_cache_on(settings):
     settings.API_CREDENTIAL_CACHE = True
     cache.clear()
+    credential_cache._local.clear()
     yield
     cache.clear()
+    credential_cache._local.clear()
 
 
 @pytest.fixture
@@ -56,6 +58,14 @@ def bom_url(vehicle) -> str:
     return f"/api/v1/vehicle-models/{vehicle.id}/bom/"
 
 
+def warm(client, vehicle) -> None:
+    """Two reads: the first stores the identity in the shared cache, the second reads it there and this
+    process remembers it, so a revocation must reach both."""
+    for _ in range(2):
+        assert client.get(bom_url(vehicle)).status_code == 200
+    assert credential_cache._local
+
+
 def test_a_repeated_request_reads_no_credential_table(actors, own_model):
     client, _token = personal(actors.carmaker_a)
     with CaptureQueriesContext(connection) as first:
@@ -76,7 +86,7 @@ def test_the_cache_holds_a_digest_of_the_token_never_the_token(actors, own_model
 
 def test_a_revoked_personal_token_is_refused_at_once(actors, own_model, on_commit):
     client, token = personal(actors.carmaker_a)
-    assert client.get(bom_url(own_model)).status_code == 200
+    warm(client, own_model)
     with on_commit():
         services.personal_token_revoke(token=token, actor=actors.carmaker_a)
     response = client.get(bom_url(own_model))
@@ -86,7 +96,7 @@ def test_a_revoked_personal_token_is_refused_at_once(actors, own_model, on_commi
 
 def test_a_deactivated_user_is_refused_at_once(actors, own_model, on_commit):
     client, _token = personal(actors.carmaker_a)
-    assert client.get(bom_url(own_model)).status_code == 200
+    warm(client, own_model)
     with on_commit():
         actors.carmaker_a.is_active = False
         actors.carmaker_a.save()
@@ -106,7 +116,7 @@ def test_signing_in_keeps_the_entry(actors, own_model, on_commit):
 
 def test_a_user_moved_to_another_organisation_acts_for_the_new_one_at_once(actors, own_model, on_commit):
     client, _token = personal(actors.carmaker_a)
-    assert client.get(bom_url(own_model)).status_code == 200
+    warm(client, own_model)
     with on_commit():
         membership = Membership.objects.get(user=actors.carmaker_a)
         membership.organisation = actors.carmaker_b.membership.organisation
@@ -116,7 +126,7 @@ def test_a_user_moved_to_another_organisation_acts_for_the_new_one_at_once(actor
 
 def test_a_deleted_membership_leaves_no_organisation_at_once(actors, own_model, on_commit):
     client, _token = personal(actors.carmaker_a)
-    assert client.get(bom_url(own_model)).status_code == 200
+    warm(client, own_model)
     with on_commit():
         Membership.objects.filter(user=actors.carmaker_a).delete()
     assert client.get(bom_url(own_model)).status_code == 403
@@ -124,7 +134,7 @@ def test_a_deleted_membership_leaves_no_organisation_at_once(actors, own_model, 
 
 def test_an_organisation_changed_is_read_again_for_its_members(actors, own_model, on_commit):
     client, _token = personal(actors.carmaker_a)
-    assert client.get(bom_url(own_model)).status_code == 200
+    warm(client, own_model)
     with on_commit():
         organisation = actors.carmaker_a.membership.organisation
         organisation.kind = "supplier"
@@ -149,7 +159,7 @@ def test_a_revoked_api_client_is_refused_at_once(actors, own_model, client_of, o
 def test_a_deleted_access_token_is_refused_at_once(actors, own_model, client_of, on_commit):
     credentials = client_of(actors.carmaker_a.membership.organisation, "read")
     token = credentials.token()
-    assert bearer(token).get(bom_url(own_model)).status_code == 200
+    warm(bearer(token), own_model)
     with on_commit():
         AccessToken.objects.get(application=credentials.api_client.application).delete()
     assert bearer(token).get(bom_url(own_model)).status_code == 401
@@ -202,3 +212,51 @@ def test_off_without_a_shared_cache(settings, actors, own_model):
     with CaptureQueriesContext(connection) as second:
         assert client.get(bom_url(own_model)).status_code == 200
     assert credential_queries(second.captured_queries)
+
+
+def test_each_request_gets_instances_of_its_own(actors):
+    _client, token = personal(actors.carmaker_a)
+    digest = credential_cache.personal_digest(token.key)
+
+    def lookup():
+        return credential_cache.lookup(credential_cache.PERSONAL, digest, lambda: None)
+
+    credential_cache.lookup(credential_cache.PERSONAL, digest, lambda: Token.objects.get(pk=token.pk))
+    first = lookup()  # from the shared cache, remembered by this process
+    first.user.first_name = "changed by one request"
+    second, third = lookup(), lookup()  # from this process's memory
+    assert second.key == third.key == token.key
+    assert second is not third and second.user is not first.user
+    assert second.user.first_name != "changed by one request"
+
+
+def test_another_process_revocation_is_seen_within_the_local_second(actors, own_model, monkeypatch):
+    """A revocation committed by another process reaches this one through the shared cache's tombstone;
+    what this process remembers lasts API_CREDENTIAL_LOCAL_S (1 s), then the tombstone is read."""
+    clock = [1000.0]
+    monkeypatch.setattr(credential_cache.time, "monotonic", lambda: clock[0])
+    client, token = personal(actors.carmaker_a)
+    assert client.get(bom_url(own_model)).status_code == 200  # stored in the shared cache
+    assert client.get(bom_url(own_model)).status_code == 200  # read from it, and remembered here
+    # The other process: its revocation committed there, so only the shared cache hears of it.
+    Token.objects.filter(pk=token.pk).delete()
+    cache.set(
+        f"credential:personal:{credential_cache.personal_digest(token.key)}", credential_cache.TOMBSTONE
+    )
+    clock[0] += 0.5
+    assert client.get(bom_url(own_model)).status_code == 200  # still within this process's second
+    clock[0] += 0.6
+    assert client.get(bom_url(own_model)).status_code == 401
+
+
+def test_no_local_memory_when_set_to_zero(settings, actors, own_model):
+    settings.API_CREDENTIAL_LOCAL_S = 0
+    client, token = personal(actors.carmaker_a)
+    client.get(bom_url(own_model))
+    client.get(bom_url(own_model))
+    assert credential_cache._local == {}
+    Token.objects.filter(pk=token.pk).delete()
+    cache.set(
+        f"credential:personal:{credential_cache.personal_digest(token.key)}", credential_cache.TOMBSTONE
+    )
+    assert client.get(bom_url(own_model)).status_code == 401
