@@ -7,6 +7,11 @@ thread- and fork-safe), so one per pool serves every call. Everything else is Dj
 """
 
 from django.core.cache.backends import redis
+from redis.exceptions import RedisError
+
+# What a call to the shared cache raises when Redis cannot be reached or answers an error; callers that can
+# do without the cache (the read and credential caches) answer from the database instead.
+UNREACHABLE = (RedisError, OSError)
 
 
 class RedisCacheClient(redis.RedisCacheClient):

@@ -18,6 +18,7 @@ names the audience the answer is for.
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 
@@ -28,6 +29,10 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+
+from .cache import UNREACHABLE
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "read-cache:version"
 # A bound on an entry's life even without changes, so the cache holds what is being read.
@@ -69,13 +74,20 @@ def cached(parts: tuple, build: Callable[[], object]) -> bytes:
     same MGET as the current version; an entry of an older version is rebuilt and overwritten. The entry is
     the rendered body, so a hit neither unpickles the data nor encodes it again."""
     key = "read-cache:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or data_version()
+    try:
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or data_version()
+    except UNREACHABLE:
+        logger.warning("Read cache unreachable: answering from the database", exc_info=True)
+        return JSONRenderer().render(build())
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         return entry[1]
     body = JSONRenderer().render(build())
-    cache.set(key, (version, body), TIMEOUT_S)
+    try:
+        cache.set(key, (version, body), TIMEOUT_S)
+    except UNREACHABLE:
+        logger.warning("Read cache unreachable: nothing stored", exc_info=True)
     return body
 
 
@@ -87,6 +99,6 @@ def cached_response(request, parts: tuple, build: Callable[[], object]) -> HttpR
         return Response(build())
     body = cached(parts, build)
     renderer = request.accepted_renderer
-    if isinstance(renderer, JSONRenderer) and request.accepted_media_type == renderer.media_type:
+    if type(renderer) is JSONRenderer and request.accepted_media_type == renderer.media_type:
         return HttpResponse(body, content_type=renderer.media_type)
     return Response(json.loads(body))

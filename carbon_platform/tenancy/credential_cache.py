@@ -4,7 +4,9 @@ need not ask PostgreSQL for the same identity on every request.
 Every /api/v1 and /2 request is authenticated; reading the token with its user, membership and
 organisation was two database round trips (the connection's health check and the query) and ~1 ms of CPU
 a request, more than the rest of a cached read. The cache keeps the loaded instances (pickled, with their
-relations) under the SHA-256 of the credential, never the credential itself, for at most TTL_S.
+relations) under the SHA-256 of the credential, for at most TTL_S, never the credential itself: a personal
+token's stored copy carries the digest in place of its key, and django-oauth-toolkit keeps no raw access
+token (only its checksum).
 
 Revocation is not left to the TTL: every change that can revoke or re-scope a credential -- deleting a
 token, deactivating or deleting a user, changing or deleting a membership or an organisation, revoking an
@@ -25,7 +27,9 @@ is that second: after it, every process reads the shared cache again and finds t
 gets instances of its own (unpickled from the remembered bytes), never another request's.
 """
 
+import copy
 import hashlib
+import logging
 import pickle
 import time
 from collections.abc import Callable, Iterable
@@ -33,6 +37,10 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from carbon_platform.cache import UNREACHABLE
+
+logger = logging.getLogger(__name__)
 
 PERSONAL = "personal"
 BEARER = "bearer"
@@ -42,6 +50,8 @@ TOMBSTONE = "revoked"
 TOMBSTONE_S = 120
 # This process's memory: cache key -> (monotonic deadline, pickled entry); cleared whole when it is full.
 _local: dict[str, tuple[float, bytes]] = {}
+# cache key -> when this process last marked it (monotonic), so a lookup that began before does not keep it.
+_buried: dict[str, float] = {}
 LOCAL_MAX_ENTRIES = 10_000
 
 
@@ -60,30 +70,52 @@ def personal_digest(key: str) -> str:
 def lookup(kind: str, digest: str, load: Callable[[], object]) -> object:
     """What `load()` returns (a model instance with its relations, or None when the credential is unknown),
     from this process's memory or the shared cache when an entry is there. Unknown credentials are not
-    cached: a client retrying a wrong token reads the database each time, which the rate limits bound."""
+    cached: a client retrying a wrong token reads the database each time, which the rate limits bound.
+
+    When the shared cache cannot be reached, the database answers, as without this cache: Redis down must
+    not take authentication with it."""
     if not enabled():
         return load()
     key = _key(kind, digest)
-    now = time.monotonic()
+    started = time.monotonic()
     held = _local.get(key)
-    if held is not None and held[0] > now:
+    if held is not None and held[0] > started:
         return pickle.loads(held[1])
-    entry = cache.get(key)
+    try:
+        entry = cache.get(key)
+    except UNREACHABLE:
+        logger.warning("Credential cache unreachable: authenticating against the database", exc_info=True)
+        return load()
     if entry is not None and entry != TOMBSTONE:
-        _remember(key, entry, now)
+        _remember(key, entry, started)
         return entry
     found = load()
     if entry is None and found is not None:
-        cache.add(key, found, TTL_S)
+        try:
+            cache.add(key, _storable(kind, found), TTL_S)
+        except UNREACHABLE:
+            logger.warning("Credential cache unreachable: nothing stored", exc_info=True)
     return found
 
 
-def _remember(key: str, entry: object, now: float) -> None:
+def _storable(kind: str, found):
+    """What is stored: a personal token's key is the credential itself, so the stored copy carries its
+    digest in its place (nothing reads the key of an authenticated request's token)."""
+    if kind != PERSONAL:
+        return found
+    stored = copy.copy(found)
+    stored.key = personal_digest(found.key)
+    return stored
+
+
+def _remember(key: str, entry: object, started: float) -> None:
+    """Keep the entry in this process's memory, unless this process marked it since the lookup began (a
+    revocation committed by another thread of this process while it read the shared cache)."""
     seconds = getattr(settings, "API_CREDENTIAL_LOCAL_S", 1.0)
-    if seconds > 0:
+    if seconds > 0 and _buried.get(key, float("-inf")) < started:
         if len(_local) >= LOCAL_MAX_ENTRIES:
             _local.clear()
-        _local[key] = (now + seconds, pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
+        _local[key] = (started + seconds, pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
 
 
 def forget(kind: str, digests: Iterable[str]) -> None:
@@ -94,9 +126,22 @@ def forget(kind: str, digests: Iterable[str]) -> None:
 
 
 def _bury(keys: list[str]) -> None:
+    now = time.monotonic()
+    if len(_buried) >= LOCAL_MAX_ENTRIES:
+        _buried.clear()
     for key in keys:
+        _buried[key] = now
         _local.pop(key, None)
-    cache.set_many(dict.fromkeys(keys, TOMBSTONE), TOMBSTONE_S)
+    try:
+        cache.set_many(dict.fromkeys(keys, TOMBSTONE), TOMBSTONE_S)
+    except UNREACHABLE:
+        # Other processes keep what they stored for up to TTL_S: say so loudly.
+        logger.error(
+            "Credential cache unreachable: %s revoked credential(s) may be accepted for up to %s s",
+            len(keys),
+            TTL_S,
+            exc_info=True,
+        )
 
 
 def _personal_digests(tokens) -> list[str]:
@@ -148,7 +193,15 @@ def on_membership_change(sender, instance, **kwargs) -> None:
 
 
 def on_api_client_change(sender, instance, **kwargs) -> None:
+    from oauth2_provider.models import get_access_token_model
+
     forget_users([instance.service_user_id])
+    # Its application's tokens by the application itself: once the client row is deleted (the admin can),
+    # the join through it finds none, and a cached token would still name the client.
+    forget(
+        BEARER,
+        _bearer_digests(get_access_token_model().objects.filter(application_id=instance.application_id)),
+    )
 
 
 def on_organisation_change(sender, instance, **kwargs) -> None:

@@ -198,3 +198,20 @@ def test_a_cached_answer_is_byte_for_byte_what_drf_renders(settings, actors, veh
     page = client.get(url, HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
     assert str(vehicle.id) in page.content.decode()
+
+
+def test_the_database_answers_when_the_shared_cache_is_unreachable(actors, vehicle, monkeypatch):
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def unreachable(*args, **kwargs):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    url = f"/api/v1/vehicle-models/{vehicle.id}/footprint/"
+    monkeypatch.setattr(cache, "get_many", unreachable)
+    response = _client(actors.carmaker_a).get(url)
+    assert response.status_code == 200
+    assert response.json()["total_kg_co2e"] == "190.0000"
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "set", unreachable)
+    assert _client(actors.carmaker_b).get(url).json()["total_kg_co2e"] == "190.0000"

@@ -78,10 +78,15 @@ def test_a_repeated_request_reads_no_credential_table(actors, own_model):
 
 def test_the_cache_holds_a_digest_of_the_token_never_the_token(actors, own_model):
     client, token = personal(actors.carmaker_a)
-    client.get(bom_url(own_model))
-    keys = list(cache._cache)  # the local-memory backend's own store
-    assert any(credential_cache.personal_digest(token.key) in key for key in keys)
-    assert not any(token.key in key for key in keys)
+    warm(client, own_model)
+    stored = dict(cache._cache)  # the local-memory backend's own store: key -> pickled value
+    assert any(credential_cache.personal_digest(token.key) in key for key in stored)
+    assert not any(token.key in key for key in stored)
+    assert not any(token.key.encode() in value for value in stored.values())
+    assert not any(token.key.encode() in held for _deadline, held in credential_cache._local.values())
+    assert cache.get(next(key for key in stored if "credential:" in key).split(":", 2)[2]).user_id == (
+        actors.carmaker_a.pk
+    )
 
 
 def test_a_revoked_personal_token_is_refused_at_once(actors, own_model, on_commit):
@@ -225,7 +230,7 @@ def test_each_request_gets_instances_of_its_own(actors):
     first = lookup()  # from the shared cache, remembered by this process
     first.user.first_name = "changed by one request"
     second, third = lookup(), lookup()  # from this process's memory
-    assert second.key == third.key == token.key
+    assert second.user_id == third.user_id == actors.carmaker_a.pk
     assert second is not third and second.user is not first.user
     assert second.user.first_name != "changed by one request"
 
@@ -260,3 +265,53 @@ def test_no_local_memory_when_set_to_zero(settings, actors, own_model):
         f"credential:personal:{credential_cache.personal_digest(token.key)}", credential_cache.TOMBSTONE
     )
     assert client.get(bom_url(own_model)).status_code == 401
+
+
+def test_the_database_answers_when_the_shared_cache_is_unreachable(actors, own_model, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def unreachable(*args, **kwargs):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    client, _token = personal(actors.carmaker_a)
+    monkeypatch.setattr(cache, "get", unreachable)
+    assert client.get(bom_url(own_model)).status_code == 200
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "add", unreachable)
+    assert client.get(bom_url(own_model)).status_code == 200
+
+
+def test_an_api_client_deleted_in_the_admin_is_refused_at_once(actors, own_model, client_of, on_commit):
+    """The operator can delete the ApiClient row alone (its application and tokens stay): the tokens no
+    longer belong to a client and are refused, cached or not."""
+    from carbon_platform.tenancy.models import ApiClient
+
+    credentials = client_of(actors.carmaker_a.membership.organisation, "read")
+    api = credentials.api()
+    warm(api, own_model)
+    with on_commit():
+        ApiClient.objects.filter(pk=credentials.api_client.pk).delete()
+    response = api.get(bom_url(own_model))
+    assert response.status_code == 401
+    assert (
+        response.json()["detail"] == "The access token does not belong to an API client of an organisation."
+    )
+
+
+def test_a_lookup_that_began_before_a_mark_in_this_process_is_not_remembered(actors, monkeypatch):
+    """Another thread of this process marks the token while this lookup reads the shared cache: the old
+    entry it read is answered once, but not kept for the next second."""
+    _client, token = personal(actors.carmaker_a)
+    digest = credential_cache.personal_digest(token.key)
+    key = f"credential:personal:{digest}"
+    credential_cache.lookup(credential_cache.PERSONAL, digest, lambda: Token.objects.get(pk=token.pk))
+    read = cache.get
+
+    def read_then_marked(name, *args, **kwargs):
+        entry = read(name, *args, **kwargs)
+        credential_cache._bury([key])
+        return entry
+
+    monkeypatch.setattr(cache, "get", read_then_marked)
+    credential_cache.lookup(credential_cache.PERSONAL, digest, lambda: None)
+    assert key not in credential_cache._local
