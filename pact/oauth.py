@@ -1,12 +1,10 @@
 """OAuth2 for PACT: tokens only for client-credentials applications of an organisation, and bearer checks
 that answer with PACT error codes (BadRequest for a missing or unknown token, TokenExpired, AccessDenied)."""
 
-import hashlib
-
 from django.core.exceptions import ObjectDoesNotExist
-from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
+from carbon_platform.tenancy.authentication import access_token_with_client, grants
 from carbon_platform.tenancy.models import ApiClient
 
 from .errors import PactError
@@ -45,14 +43,7 @@ def api_client_of(request) -> ApiClient:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise PactError("BadRequest", "An access token is required: Authorization: Bearer <token>.")
-    # Tokens are looked up by their SHA-256, as django-oauth-toolkit stores them.
-    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-    access_token = (
-        get_access_token_model()
-        .objects.select_related("application__api_client__organisation")
-        .filter(token_checksum=checksum)
-        .first()
-    )
+    access_token = access_token_with_client(token)
     if access_token is None:
         raise PactError("BadRequest", "The access token is not valid.")
     if access_token.is_expired():
@@ -63,6 +54,6 @@ def api_client_of(request) -> ApiClient:
         raise PactError(
             "AccessDenied", "The access token does not belong to a client of an organisation."
         ) from None
-    if not access_token.allow_scopes([REQUIRED_SCOPE]):
+    if not grants(access_token, api_client, REQUIRED_SCOPE):
         raise PactError("AccessDenied", f"The access token lacks the '{REQUIRED_SCOPE}' scope.")
     return api_client

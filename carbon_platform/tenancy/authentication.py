@@ -148,6 +148,32 @@ def _converters(model, names: tuple[str, ...]) -> list[tuple]:
     return found
 
 
+def access_token_with_client(token: str):
+    """The AccessToken of this raw bearer token with its application's API client, the client's
+    organisation and its service user's membership loaded (what /api/v1 and PACT read), or None. Through
+    the credential cache: django-oauth-toolkit stores only the SHA-256 of each token, and it is the key."""
+    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return credential_cache.lookup(
+        credential_cache.BEARER,
+        checksum,
+        lambda: (
+            get_access_token_model()
+            .objects.select_related(
+                "application__api_client__organisation",
+                "application__api_client__service_user__membership__organisation",
+            )
+            .filter(token_checksum=checksum)
+            .first()
+        ),
+    )
+
+
+def grants(access_token, api_client, scope: str) -> bool:
+    """Whether the token carries the scope and its client is still granted it: an admin who narrows a
+    client's scopes narrows the tokens it was already issued (they carry what was asked at issue)."""
+    return access_token.allow_scopes([scope]) and scope in api_client.granted_scopes
+
+
 def required_scope(method: str) -> str:
     """Reading (GET, HEAD, OPTIONS) needs `read`; anything that may change data needs `write`."""
     return ApiScope.READ if method.upper() in SAFE_METHODS else ApiScope.WRITE
@@ -195,18 +221,7 @@ class ApiClientTokenAuthentication(BaseAuthentication):
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise BearerTokenRefused(_("The access token is not valid.")) from None
-        # django-oauth-toolkit stores the SHA-256 of each token and looks tokens up by it.
-        checksum = hashlib.sha256(token.encode("ascii")).hexdigest()
-        access_token = credential_cache.lookup(
-            credential_cache.BEARER,
-            checksum,
-            lambda: (
-                get_access_token_model()
-                .objects.select_related("application__api_client__service_user__membership__organisation")
-                .filter(token_checksum=checksum)
-                .first()
-            ),
-        )
+        access_token = access_token_with_client(token)
         if access_token is None:
             raise BearerTokenRefused(_("The access token is not valid."))
         if access_token.is_expired():
@@ -220,7 +235,7 @@ class ApiClientTokenAuthentication(BaseAuthentication):
         if not service_user.is_active:
             raise BearerTokenRefused(_("This API client has been revoked."))
         scope = required_scope(request.method)
-        if not access_token.allow_scopes([scope]):
+        if not grants(access_token, api_client, scope):
             raise InsufficientScope(scope)
         return service_user, access_token
 

@@ -87,6 +87,30 @@ def test_replacing_a_bom_with_a_read_token_is_403_naming_the_write_scope(actors,
     ) == ["Rail"]
 
 
+def test_narrowing_a_clients_scopes_narrows_the_tokens_it_already_has(actors, models, client_of):
+    """A token carries the scopes asked at issue, for an hour; the operator narrowing the client's grant in
+    the admin applies to it at the next request, on /api/v1 and on the PACT host."""
+    credentials = client_of(org(actors.carmaker_a), "read", "write")
+    token = credentials.token("read write")
+    api = bearer(token)
+    credentials.api_client.scopes = "read"
+    credentials.api_client.save()
+    refused = api.put(bom_url(models["carmaker_a"]), NEW_BOM, format="json")
+    assert refused.status_code == 403
+    assert refused["WWW-Authenticate"] == 'Bearer realm="api", error="insufficient_scope", scope="write"'
+    assert list(
+        BomLine.objects.filter(vehicle_model=models["carmaker_a"]).values_list("component", flat=True)
+    ) == ["Rail"]
+    assert api.get(bom_url(models["carmaker_a"])).status_code == 200
+    assert api.get("/2/footprints", secure=True).status_code == 200
+    credentials.api_client.scopes = "write"
+    credentials.api_client.save()
+    pact = api.get("/2/footprints", secure=True)
+    assert pact.status_code == 403
+    assert pact.json()["code"] == "AccessDenied"
+    assert api.get(bom_url(models["carmaker_a"])).status_code == 403
+
+
 def test_replacing_a_bom_with_a_write_token_succeeds(actors, models, client_of):
     api = client_of(org(actors.carmaker_a), "read", "write").api()
     response = api.put(bom_url(models["carmaker_a"]), NEW_BOM, format="json")
