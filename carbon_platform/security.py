@@ -1,6 +1,7 @@
 """Throttles against guessing: the failed-login lockout page, a cache-based rate limiter, and the rate-limited
 password reset view."""
 
+import ipaddress
 import math
 import time
 
@@ -13,9 +14,26 @@ from django.utils.translation import ngettext
 
 
 def client_ip(request) -> str:
-    """The address the request came from. REMOTE_ADDR only: X-Forwarded-For is set by the client unless a
-    proxy we control overwrites it, so trusting it would let anyone pick a fresh address per request."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The address the request came from: what login lockouts and rate limits count by.
+
+    REMOTE_ADDR, unless settings.TRUSTED_PROXY_COUNT names how many proxies of ours stand in front (a TLS
+    proxy, a load balancer): behind them REMOTE_ADDR is the nearest proxy's for every client, so one
+    client's failures would lock a username out for everyone. Each proxy appends the address it was
+    called from to X-Forwarded-For, so the client's is the Nth entry from the right; what lies further left
+    the client wrote itself and is never read (else anyone could pick a fresh address per request). A
+    request that did not pass every proxy, or a malformed entry, falls back to REMOTE_ADDR."""
+    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < hops:
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-hops]))
+    except ValueError:
+        return remote
 
 
 def rate_limited(scope: str, key: str, *, limit: int, window_s: int) -> int:

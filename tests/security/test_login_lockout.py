@@ -83,3 +83,21 @@ def test_the_limit_and_the_wait_come_from_the_settings(user, settings):
     response = attempt("alice", password="pw")
     assert response.status_code == 429
     assert "try again in 1 minute." in response.content.decode()
+
+
+def test_behind_a_proxy_the_lockout_holds_the_client_not_everyone(user, settings):
+    """Every request reaches Django from the TLS proxy's address; with TRUSTED_PROXY_COUNT=1 the lockout
+    holds the address the proxy saw, so one client's failures do not lock alice out for everyone, and a
+    client cannot escape its count by writing addresses of its own into X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def through_proxy(client_address, password="wrong", spoofed=""):
+        forwarded = f"{spoofed}, {client_address}" if spoofed else client_address
+        return Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).post(
+            LOGIN, {"username": "alice", "password": password}
+        )
+
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        through_proxy("198.51.100.7", spoofed=f"192.0.2.{number}")
+    assert through_proxy("198.51.100.7", password="pw", spoofed="192.0.2.99").status_code == 429
+    assert through_proxy("203.0.113.9", password="pw").status_code == 302
