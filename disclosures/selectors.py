@@ -51,20 +51,24 @@ def declarations_visible_to(*, organisation: Organisation) -> QuerySet[Declarati
 
 
 def declaration_visible_to(*, organisation: Organisation | None, declaration_id: int) -> Declaration | None:
-    """The declaration if this organisation may see it: its supplier always, auditors once submitted."""
+    """The declaration if this organisation may read it: the rule of `declarations_visible_to`, which the
+    API applies too, so a page and the API never disagree about who reads what."""
     if organisation is None:
         return None
-    queryset = Declaration.objects.select_related(
-        "product", "product__material", "product__supplier", "plant"
+    return (
+        declarations_visible_to(organisation=organisation)
+        .select_related("product", "product__material", "product__supplier", "plant")
+        .filter(pk=declaration_id)
+        .first()
     )
-    declaration = queryset.filter(pk=declaration_id).first()
-    if declaration is None:
-        return None
-    if declaration.product.supplier_id == organisation.id:
-        return declaration
-    if organisation.kind == "auditor" and declaration.status != DeclarationStatus.DRAFT:
-        return declaration
-    return None
+
+
+def sees_declaration_source(*, organisation: Organisation, declaration: Declaration) -> bool:
+    """Whether the organisation sees what lies behind the declared figures -- the EPD document, the plant
+    by name and the audit history of the declaration's edits: its supplier and auditors. Carmakers and the
+    operator read the declared figures, findings and reviews, as the API gives them (the plant by id only,
+    no source document)."""
+    return declaration.product.supplier_id == organisation.id or organisation.kind == "auditor"
 
 
 def kg_co2e_per_kg_a1_a3(declaration: Declaration) -> Decimal | None:

@@ -155,10 +155,13 @@ def declaration_withdraw(request, pk: int):
 
 @login_required
 def declaration_document(request, pk: int):
-    declaration = selectors.declaration_visible_to(
-        organisation=organisation_of(request.user), declaration_id=pk
-    )
-    if declaration is None or not declaration.document:
+    organisation = organisation_of(request.user)
+    declaration = selectors.declaration_visible_to(organisation=organisation, declaration_id=pk)
+    if (
+        declaration is None
+        or not declaration.document
+        or not selectors.sees_declaration_source(organisation=organisation, declaration=declaration)
+    ):
         raise Http404
     return FileResponse(
         declaration.document.open("rb"),
@@ -176,6 +179,7 @@ def declaration_detail(request, pk: int):
     distribution = selectors.a1_a3_distribution(declaration=declaration)
     is_supplier = declaration.product.supplier_id == organisation.id
     is_auditor = organisation.kind == OrganisationKind.AUDITOR
+    sees_source = selectors.sees_declaration_source(organisation=organisation, declaration=declaration)
     return render(
         request,
         "disclosures/declaration_detail.html",
@@ -201,7 +205,8 @@ def declaration_detail(request, pk: int):
             ),
             "decision_form": DecisionForm(),
             "reviews": declaration.reviews.select_related("reviewer", "reviewer_organisation"),
-            "history": audit_events_for(declaration),
+            "sees_source": sees_source,
+            "history": audit_events_for(declaration) if sees_source else None,
         },
     )
 

@@ -765,8 +765,14 @@ EXPECTED: dict[tuple, dict[str, object]] = {
     ),
     ("disclosures:declaration-detail", "GET"): row(404, supplier_a=200),
     ("disclosures:declaration-detail", "POST"): row(404, supplier_a=200),
-    ("disclosures:declaration-detail", "GET", "submitted"): row(404, supplier_a=200, auditor=200),
-    ("disclosures:declaration-detail", "GET", "approved"): row(404, supplier_a=200, auditor=200),
+    # The page reads declarations by the API's rule (declarations_visible_to): carmakers the approved ones of
+    # products in their BOMs, the operator every one but drafts; source document and history stay hidden.
+    ("disclosures:declaration-detail", "GET", "submitted"): row(
+        404, supplier_a=200, auditor=200, operator=200
+    ),
+    ("disclosures:declaration-detail", "GET", "approved"): row(
+        404, supplier_a=200, auditor=200, operator=200, carmaker_a=200, carmaker_a_admin=200
+    ),
     ("disclosures:declaration-edit", "GET"): SUPPLIER_A_ONLY,
     ("disclosures:declaration-edit", "POST"): row(
         403, supplier_a="302 disclosures:declaration-detail", supplier_b=404

@@ -251,3 +251,49 @@ def test_auditor_sees_findings_and_where_the_value_sits(client, actors, product,
         "未附EPD文件"
         in client.get(reverse("disclosures:declaration-detail", args=[submitted.pk])).content.decode()
     )
+
+
+def test_the_declaration_page_and_the_api_agree_on_who_reads_it(client, actors, product, materials):
+    """One rule for both (declarations_visible_to): a carmaker reads the approved declaration of a product in
+    its BOM on the page as through the API, with the declared figures but not the plant, the source
+    document or the edit history; a carmaker without it in a BOM reads neither."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import BomLineFactory, VehicleModelFactory
+
+    declaration = DeclarationFactory(
+        product=product,
+        plant=product.plant,
+        status="approved",
+        gwp_a1_a3_kg_co2e=Decimal("1900"),
+        document=SimpleUploadedFile("epd.pdf", PDF, content_type="application/pdf"),
+    )
+    vehicle = VehicleModelFactory(carmaker=actors.carmaker_a.membership.organisation)
+    BomLineFactory(
+        vehicle_model=vehicle, material=materials["steel.hot_rolled_coil"], supplier_product=product
+    )
+    page_url = reverse("disclosures:declaration-detail", args=[declaration.pk])
+    for actor, expected in (
+        (actors.carmaker_a, 200),
+        (actors.carmaker_b, 404),
+        (actors.supplier_a, 200),
+        (actors.supplier_b, 404),
+        (actors.auditor, 200),
+    ):
+        client.force_login(actor)
+        api = APIClient()
+        api.force_authenticate(actor)
+        page = client.get(page_url)
+        assert page.status_code == expected, actor
+        assert api.get(f"/api/v1/declarations/{declaration.pk}/").status_code == expected, actor
+    client.force_login(actors.carmaker_a)
+    body = client.get(page_url).content.decode()
+    assert "1900" in body.replace(",", "")
+    assert "Tangshan works" not in body
+    assert reverse("disclosures:declaration-document", args=[declaration.pk]) not in body
+    assert "History" not in body
+    assert client.get(reverse("disclosures:declaration-document", args=[declaration.pk])).status_code == 404
+    client.force_login(actors.supplier_a)
+    body = client.get(page_url).content.decode()
+    assert "Tangshan works" in body and "History" in body
+    assert client.get(reverse("disclosures:declaration-document", args=[declaration.pk])).status_code == 200
