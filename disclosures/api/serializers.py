@@ -2,7 +2,10 @@
 
 from rest_framework import serializers
 
+from carbon_platform.tenancy.selectors import organisation_of
+
 from ..models import Declaration, Finding, ImportBatch, Plant, Product, Review
+from ..selectors import sees_declaration_source
 from ..services import DECLARATION_CONTENT_FIELDS
 
 
@@ -72,9 +75,14 @@ class DeclarationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_document(self, declaration) -> str | None:
-        if not declaration.document:
-            return None
+        """The EPD document's page, for those who may open it (its supplier and auditors), else null."""
         request = self.context.get("request")
+        organisation = organisation_of(request.user) if request else None
+        if not declaration.document or (
+            organisation is not None
+            and not sees_declaration_source(organisation=organisation, declaration=declaration)
+        ):
+            return None
         path = f"/declarations/{declaration.pk}/document/"
         return request.build_absolute_uri(path) if request else path
 

@@ -285,7 +285,14 @@ def test_the_declaration_page_and_the_api_agree_on_who_reads_it(client, actors, 
         api.force_authenticate(actor)
         page = client.get(page_url)
         assert page.status_code == expected, actor
-        assert api.get(f"/api/v1/declarations/{declaration.pk}/").status_code == expected, actor
+        answer = api.get(f"/api/v1/declarations/{declaration.pk}/")
+        assert answer.status_code == expected, actor
+        if expected == 200:  # the document's URL only for those it opens for
+            document = answer.json()["document"]
+            opens = actor in (actors.supplier_a, actors.auditor)
+            assert (document is not None) == opens, actor
+            if opens:
+                assert document.endswith(reverse("disclosures:declaration-document", args=[declaration.pk]))
     client.force_login(actors.carmaker_a)
     body = client.get(page_url).content.decode()
     assert "1900" in body.replace(",", "")

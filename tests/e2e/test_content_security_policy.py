@@ -34,3 +34,17 @@ def test_the_language_switcher_works_without_inline_script(page, actors):
     with page.expect_navigation():  # the switcher's script submits the form: wait for that page, not this one
         page.select_option("select[name=language]", "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
+
+
+def test_pages_load_everything_they_ask_for_favicon_included(page, actors):
+    failed = []
+    page.on(
+        "response", lambda response: response.status >= 400 and failed.append((response.status, response.url))
+    )
+    log_in(page, "supplier_a")
+    for path in ("/supplier/", "/declarations/"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(icon).status == 200
+    assert failed == []
