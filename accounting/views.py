@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from carbon_platform.api import ApplicationError
 from carbon_platform.tenancy.choices import OrganisationKind
@@ -33,6 +34,7 @@ SORTS = {
 
 
 @login_required
+@require_safe
 def vehicle_model_list(request):
     filterset = VehicleModelFilter(request.GET, queryset=selectors.vehicle_models_with_current_footprint())
     sort = request.GET.get("sort", "name")
@@ -55,6 +57,7 @@ def vehicle_model_list(request):
 
 
 @login_required
+@require_safe
 def vehicle_model_detail(request, pk: int):
     vehicle_model = get_object_or_404(selectors.vehicle_models_with_current_footprint(), pk=pk)
     footprint = selectors.current_footprint(vehicle_model=vehicle_model)
@@ -81,6 +84,7 @@ def vehicle_model_detail(request, pk: int):
 
 
 @login_required
+@require_safe
 def rollup_run_list(request):
     runs = RollupRunFilter(request.GET, queryset=selectors.rollup_runs_with_progress())
     page = Paginator(runs.qs, 50).get_page(request.GET.get("page"))
@@ -96,6 +100,7 @@ def rollup_run_list(request):
 
 
 @login_required
+@require_safe
 def rollup_run_detail(request, pk: int):
     run = get_object_or_404(selectors.rollup_runs_with_progress(), pk=pk)
     chunks = run.chunks.order_by("index").only(
@@ -167,6 +172,7 @@ def bom_import_page(request):
 
 
 @login_required
+@require_safe
 @carmaker_required
 def bom_template(request, fmt: str):
     if fmt not in bom_files.TEMPLATE_CONTENT_TYPES:

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.views.decorators.http import require_safe
 
 from .tenancy.choices import OrganisationKind
 from .tenancy.selectors import organisation_of
@@ -15,6 +16,7 @@ HOME_BY_KIND = {
 
 
 @login_required
+@require_safe
 def home(request):
     organisation = organisation_of(request.user)
     kind = organisation.kind if organisation else None

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from carbon_platform.api import ApplicationError
 from carbon_platform.tenancy.choices import OrganisationKind
@@ -38,6 +38,7 @@ def _error_text(error) -> str:
 
 
 @login_required
+@require_safe
 @supplier_required
 def supplier_dashboard(request):
     context = selectors.supplier_dashboard(organisation=organisation_of(request.user))
@@ -45,6 +46,7 @@ def supplier_dashboard(request):
 
 
 @login_required
+@require_safe
 @organisation_kind_required(OrganisationKind.SUPPLIER)
 def declaration_list(request):
     organisation = organisation_of(request.user)
@@ -154,6 +156,7 @@ def declaration_withdraw(request, pk: int):
 
 
 @login_required
+@require_safe
 def declaration_document(request, pk: int):
     organisation = organisation_of(request.user)
     declaration = selectors.declaration_visible_to(organisation=organisation, declaration_id=pk)
@@ -171,6 +174,7 @@ def declaration_document(request, pk: int):
 
 
 @login_required
+@require_safe
 def declaration_detail(request, pk: int):
     organisation = organisation_of(request.user)
     declaration = selectors.declaration_visible_to(organisation=organisation, declaration_id=pk)
@@ -231,6 +235,7 @@ QUEUE_SORTS = {"age": ["submitted_at", "id"], "-age": ["-submitted_at", "-id"]}
 
 
 @login_required
+@require_safe
 @auditor_required
 def review_queue(request):
     data = request.GET.copy()
@@ -403,6 +408,7 @@ def import_list(request):
 
 
 @login_required
+@require_safe
 @supplier_required
 def import_detail(request, pk: int):
     batch = get_object_or_404(ImportBatch, pk=pk, organisation=organisation_of(request.user))
@@ -429,6 +435,7 @@ def import_detail(request, pk: int):
 
 
 @login_required
+@require_safe
 @supplier_required
 def import_progress(request, pk: int):
     batch = get_object_or_404(ImportBatch, pk=pk, organisation=organisation_of(request.user))
@@ -458,6 +465,7 @@ def import_commit(request, pk: int):
 
 
 @login_required
+@require_safe
 @supplier_required
 def import_template(request, fmt: str):
     if fmt not in ("csv", "xlsx"):

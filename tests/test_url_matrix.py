@@ -716,6 +716,8 @@ def post_only(kind_refused: dict[str, object]) -> dict[str, object]:
     return {**row(405), "anonymous": LOGIN, **kind_refused}
 
 
+# A page that only shows: POST is 405 for everyone signed in (require_safe under login_required).
+SAFE_ONLY = {**row(405), "anonymous": LOGIN}
 PACT_ORGS = row(200, anonymous=400, outsider=400)  # outsider and anonymous send no bearer token
 PACT_400 = row(400, anonymous=400)
 HOME_BY_ACTOR = row(
@@ -726,7 +728,7 @@ HOME_BY_ACTOR = row(
 
 EXPECTED: dict[tuple, dict[str, object]] = {
     ("home", "GET"): HOME_BY_ACTOR,
-    ("home", "POST"): HOME_BY_ACTOR,
+    ("home", "POST"): SAFE_ONLY,
     ("healthz", "GET"): row(200, anonymous=200),
     ("healthz", "POST"): row(200, anonymous=200),  # no method restriction: a load balancer's probe
     ("login", "GET"): row("302 home", anonymous=200),  # redirect_authenticated_user
@@ -755,16 +757,16 @@ EXPECTED: dict[tuple, dict[str, object]] = {
     ("set_language", "POST"): row("302 home", anonymous="302 home"),
     # --- disclosures
     ("disclosures:dashboard", "GET"): SUPPLIERS,
-    ("disclosures:dashboard", "POST"): SUPPLIERS,
+    ("disclosures:dashboard", "POST"): SAFE_ONLY,
     ("disclosures:declaration-list", "GET"): SUPPLIERS,
-    ("disclosures:declaration-list", "POST"): SUPPLIERS,
+    ("disclosures:declaration-list", "POST"): SAFE_ONLY,
     ("disclosures:declaration-create", "GET"): SUPPLIERS,
     # the body names Supplier A's product, no choice of Supplier B's form
     ("disclosures:declaration-create", "POST"): row(
         403, supplier_a="302 disclosures:declaration-detail", supplier_b=400
     ),
     ("disclosures:declaration-detail", "GET"): row(404, supplier_a=200),
-    ("disclosures:declaration-detail", "POST"): row(404, supplier_a=200),
+    ("disclosures:declaration-detail", "POST"): SAFE_ONLY,
     # The page reads declarations by the API's rule (declarations_visible_to): carmakers the approved ones of
     # products in their BOMs, the operator every one but drafts; source document and history stay hidden.
     ("disclosures:declaration-detail", "GET", "submitted"): row(
@@ -797,13 +799,13 @@ EXPECTED: dict[tuple, dict[str, object]] = {
         403, supplier_a="302 disclosures:declaration-detail", supplier_b=404
     ),
     ("disclosures:declaration-document", "GET"): row(404, supplier_a=200),
-    ("disclosures:declaration-document", "POST"): row(404, supplier_a=200),
+    ("disclosures:declaration-document", "POST"): SAFE_ONLY,
     ("disclosures:declaration-document", "GET", "approved"): row(404, supplier_a=200, auditor=200),
     ("disclosures:declaration-decide", "GET"): post_only({}),
     ("disclosures:declaration-decide", "POST"): row(403, auditor="302 disclosures:review-queue"),
     ("disclosures:declaration-decide", "POST", "draft"): row(403, auditor=404),  # auditors never see drafts
     ("disclosures:review-queue", "GET"): row(403, auditor=200),
-    ("disclosures:review-queue", "POST"): row(403, auditor=200),
+    ("disclosures:review-queue", "POST"): SAFE_ONLY,
     ("disclosures:plant-create", "GET"): SUPPLIERS,
     ("disclosures:plant-create", "POST"): row(403, suppliers="302 disclosures:dashboard"),
     ("disclosures:plant-edit", "GET"): SUPPLIER_A_ONLY,
@@ -818,36 +820,36 @@ EXPECTED: dict[tuple, dict[str, object]] = {
     # Supplier B's upload names Supplier A's product: refused with the row errors
     ("disclosures:import-list", "POST"): row(403, supplier_a="302 disclosures:import-detail", supplier_b=400),
     ("disclosures:import-template", "GET"): SUPPLIERS,
-    ("disclosures:import-template", "POST"): SUPPLIERS,
+    ("disclosures:import-template", "POST"): SAFE_ONLY,
     ("disclosures:import-detail", "GET"): SUPPLIER_A_ONLY,
-    ("disclosures:import-detail", "POST"): SUPPLIER_A_ONLY,
+    ("disclosures:import-detail", "POST"): SAFE_ONLY,
     ("disclosures:import-progress", "GET"): SUPPLIER_A_ONLY,
-    ("disclosures:import-progress", "POST"): SUPPLIER_A_ONLY,
+    ("disclosures:import-progress", "POST"): SAFE_ONLY,
     ("disclosures:import-commit", "GET"): post_only({}),
     ("disclosures:import-commit", "POST"): row(
         403, supplier_a="302 disclosures:declaration-list", supplier_b=404
     ),
     # --- accounting: totals are for every signed-in user, supplier detail for the owner and auditors
     ("accounting:vehicle-model-list", "GET"): SIGNED_IN_200,
-    ("accounting:vehicle-model-list", "POST"): SIGNED_IN_200,
+    ("accounting:vehicle-model-list", "POST"): SAFE_ONLY,
     ("accounting:vehicle-model-detail", "GET"): SIGNED_IN_200,
-    ("accounting:vehicle-model-detail", "POST"): SIGNED_IN_200,
+    ("accounting:vehicle-model-detail", "POST"): SAFE_ONLY,
     ("accounting:rollup-run-list", "GET"): SIGNED_IN_200,
-    ("accounting:rollup-run-list", "POST"): SIGNED_IN_200,
+    ("accounting:rollup-run-list", "POST"): SAFE_ONLY,
     ("accounting:rollup-run-detail", "GET"): SIGNED_IN_200,
-    ("accounting:rollup-run-detail", "POST"): SIGNED_IN_200,
+    ("accounting:rollup-run-detail", "POST"): SAFE_ONLY,
     ("accounting:bom-import", "GET"): CARMAKERS,
     # Carmaker B's file names Carmaker A's model: refused with the row errors
     ("accounting:bom-import", "POST"): row(
         403, owner_carmaker="302 accounting:bom-import", other_carmaker=400
     ),
     ("accounting:bom-template", "GET"): CARMAKERS,
-    ("accounting:bom-template", "POST"): CARMAKERS,
+    ("accounting:bom-template", "POST"): SAFE_ONLY,
     # --- webhooks (login_required, carmaker_required, then require_POST)
     ("webhooks:subscription-list", "GET"): CARMAKERS,
     ("webhooks:subscription-list", "POST"): row(403, carmakers="302 webhooks:subscription-detail"),
     ("webhooks:subscription-detail", "GET"): CARMAKER_A_ONLY,
-    ("webhooks:subscription-detail", "POST"): CARMAKER_A_ONLY,
+    ("webhooks:subscription-detail", "POST"): SAFE_ONLY,
     ("webhooks:subscription-secret", "GET"): row(403, carmakers=405),
     ("webhooks:subscription-secret", "POST"): row(
         403, owner_carmaker="302 webhooks:subscription-detail", other_carmaker=404
@@ -867,7 +869,7 @@ EXPECTED: dict[tuple, dict[str, object]] = {
     ("webhooks:delivery-redeliver", "POST", "under B's subscription"): row(403, carmakers=404),
     # --- API access (an organisation admin's page; everyone's own token page)
     ("tenancy:api-access", "GET"): row(403, **{ADMIN_A: 200, ADMIN_B: 200}),
-    ("tenancy:api-access", "POST"): row(403, **{ADMIN_A: 200, ADMIN_B: 200}),
+    ("tenancy:api-access", "POST"): SAFE_ONLY,
     ("tenancy:api-client-create", "GET"): post_only({}),
     ("tenancy:api-client-create", "POST"): row(403, **{ADMIN_A: 200, ADMIN_B: 200}),
     ("tenancy:api-client-revoke", "GET"): post_only({}),
@@ -875,7 +877,7 @@ EXPECTED: dict[tuple, dict[str, object]] = {
     ("tenancy:member-token-revoke", "GET"): post_only({}),
     ("tenancy:member-token-revoke", "POST"): row(403, **{ADMIN_A: "302 tenancy:api-access", ADMIN_B: 404}),
     ("tenancy:personal-token", "GET"): SIGNED_IN_200,
-    ("tenancy:personal-token", "POST"): SIGNED_IN_200,
+    ("tenancy:personal-token", "POST"): SAFE_ONLY,
     ("tenancy:personal-token-create", "GET"): post_only({}),
     ("tenancy:personal-token-create", "POST"): SIGNED_IN_200,  # each makes their own
     ("tenancy:personal-token-revoke", "GET"): post_only({}),

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from carbon_platform.api import ApplicationError
 from carbon_platform.tenancy.choices import OrganisationKind
@@ -69,6 +69,7 @@ def subscription_list(request):
 
 
 @login_required
+@require_safe
 @carmaker_required
 def subscription_detail(request, pk: int):
     subscription = _subscription_of(request, pk)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from rest_framework.authtoken.models import Token
 
 from carbon_platform.api import ApplicationError
@@ -41,6 +41,7 @@ def _api_access_page(request, *, form, new_client=None, new_secret=None, status=
 
 @never_cache
 @login_required
+@require_safe
 @organisation_admin_required
 def api_access(request):
     return _api_access_page(request, form=ApiClientForm())
@@ -117,6 +118,7 @@ def _personal_token_page(request, *, new_key=None):
 
 @never_cache
 @login_required
+@require_safe
 def personal_token(request):
     return _personal_token_page(request)
 
