@@ -36,6 +36,13 @@ def client_ip(request) -> str:
         return remote
 
 
+def axes_client_ip(request) -> str | None:
+    """client_ip for django-axes (AXES_CLIENT_IP_CALLABLE), which stores it in an IP address column: None
+    when the request names no address (a test client's force_login, a management command)."""
+    address = client_ip(request)
+    return None if address == "unknown" else address
+
+
 def rate_limited(scope: str, key: str, *, limit: int, window_s: int) -> int:
     """Count one request of `key` in a fixed window of `window_s` seconds. Returns 0 while it is within
     `limit`, else the seconds until the window ends. The Django cache holds the counts: Redis when CACHE_URL

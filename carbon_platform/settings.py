@@ -127,7 +127,7 @@ AXES_LOCKOUT_CALLABLE = "carbon_platform.security.lockout_response"
 # Behind proxies of ours (TLS, load balancer), how many: lockouts and rate limits then count the client's
 # address from X-Forwarded-For, not the nearest proxy's (carbon_platform.security.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "carbon_platform.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "carbon_platform.security.axes_client_ip"
 AXES_VERBOSE = False  # no start-up banner on every manage.py command; lockouts are still logged
 # Password reset requests per IP address per hour, and /auth/token requests per client id and per IP
 # address per minute (carbon_platform.security.rate_limited, on the Django cache).

@@ -4,7 +4,7 @@ ours it is the Nth X-Forwarded-For entry from the right; what the client wrote f
 import pytest
 from django.test import RequestFactory
 
-from carbon_platform.security import client_ip
+from carbon_platform.security import axes_client_ip, client_ip
 
 PROXY = "10.0.0.2"
 
@@ -34,3 +34,13 @@ def request(forwarded=None, remote=PROXY):
 def test_the_client_address(settings, proxies, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = proxies
     assert client_ip(request(forwarded)) == expected
+
+
+def test_axes_gets_none_rather_than_a_placeholder_when_no_address_is_known(settings):
+    """django-axes stores the address in an IP address column (inet on PostgreSQL): "unknown" would fail
+    every login that names no address (force_login in tests, for one)."""
+    bare = RequestFactory().get("/")
+    del bare.META["REMOTE_ADDR"]
+    assert client_ip(bare) == "unknown"  # still a key for the rate limits
+    assert axes_client_ip(bare) is None
+    assert axes_client_ip(request("198.51.100.7")) == PROXY
