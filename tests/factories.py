@@ -1,5 +1,6 @@
 """factory_boy factories for every model the tests build."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -148,3 +149,29 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     event_type = "webhook.test"
     payload = factory.LazyFunction(lambda: {"type": "webhook.test", "data": {"message": "hello"}})
     next_attempt_at = factory.LazyFunction(timezone.now)
+
+
+@dataclass
+class AluminiumSupplyChain:
+    """A supplier's aluminium extrusion in one vehicle model's BOM (120 kg), a submitted declaration of it
+    (3,800 kg CO2e per t) and an auditor to decide it: what the real-worker and fault tests approve."""
+
+    auditor: object
+    vehicle: object
+    declaration: object
+
+
+def aluminium_supply_chain() -> AluminiumSupplyChain:
+    from accounting.demo_data import load_reference_data
+
+    extrusion = load_reference_data()["aluminium.extrusion"]
+    product = ProductFactory(
+        supplier=OrganisationFactory(kind="supplier"), material=extrusion, route="primary_hydro"
+    )
+    vehicle = VehicleModelFactory()
+    BomLineFactory(vehicle_model=vehicle, material=extrusion, supplier_product=product, mass_kg="120")
+    return AluminiumSupplyChain(
+        auditor=UserFactory(organisation=OrganisationFactory(kind="auditor")),
+        vehicle=vehicle,
+        declaration=DeclarationFactory(product=product, status="submitted", gwp_a1_a3_kg_co2e="3800"),
+    )

@@ -11,16 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounting import services
-from accounting.demo_data import load_reference_data
 from accounting.models import Footprint, RollupRun
 from carbon_platform.tenancy.models import AuditEvent
 from tests.factories import (
-    BomLineFactory,
-    DeclarationFactory,
-    OrganisationFactory,
-    ProductFactory,
-    UserFactory,
-    VehicleModelFactory,
+    aluminium_supply_chain,
 )
 
 from ._checks import assert_footprints_consistent
@@ -33,23 +27,11 @@ def test_an_approval_with_the_broker_down_is_kept_and_caught_up_by_the_sweep(
     private_broker, start_worker, client
 ):
     redis_server = private_broker
-    materials = load_reference_data()
-    supplier = OrganisationFactory(kind="supplier")
-    auditor = UserFactory(organisation=OrganisationFactory(kind="auditor"))
-    product = ProductFactory(
-        supplier=supplier, material=materials["aluminium.extrusion"], route="primary_hydro"
-    )
-    vehicle = VehicleModelFactory()
-    BomLineFactory(
-        vehicle_model=vehicle,
-        material=materials["aluminium.extrusion"],
-        supplier_product=product,
-        mass_kg="120",
-    )
+    chain = aluminium_supply_chain()
+    auditor, vehicle, declaration = chain.auditor, chain.vehicle, chain.declaration
     services.rollup_run_execute(run_id=services.rollup_run_create(trigger="full", model_ids=[vehicle.id]).id)
     before = Footprint.objects.get(vehicle_model=vehicle, is_current=True)
     assert before.primary_data_share == 0  # the default factor of the route, until a declaration is approved
-    declaration = DeclarationFactory(product=product, status="submitted", gwp_a1_a3_kg_co2e="3800")
 
     redis_server.stop()  # the broker goes away
     client.force_login(auditor, backend="django.contrib.auth.backends.ModelBackend")

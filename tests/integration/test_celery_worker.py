@@ -17,11 +17,8 @@ from carbon_platform.celery import app as celery_app
 from disclosures import services
 from tests.factories import (
     BomLineFactory,
-    DeclarationFactory,
-    OrganisationFactory,
-    ProductFactory,
-    UserFactory,
     VehicleModelFactory,
+    aluminium_supply_chain,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,20 +98,8 @@ def worker(transactional_db):
 
 
 def test_approval_is_recomputed_by_a_real_worker_through_redis(worker):
-    materials = load_reference_data()
-    supplier = OrganisationFactory(kind="supplier")
-    auditor = UserFactory(organisation=OrganisationFactory(kind="auditor"))
-    product = ProductFactory(
-        supplier=supplier, material=materials["aluminium.extrusion"], route="primary_hydro"
-    )
-    vehicle = VehicleModelFactory()
-    BomLineFactory(
-        vehicle_model=vehicle,
-        material=materials["aluminium.extrusion"],
-        supplier_product=product,
-        mass_kg="120",
-    )
-    declaration = DeclarationFactory(product=product, status="submitted", gwp_a1_a3_kg_co2e="3800")
+    chain = aluminium_supply_chain()
+    auditor, vehicle, declaration = chain.auditor, chain.vehicle, chain.declaration
 
     services.declaration_decide(actor=auditor, declaration=declaration, decision="approve")
     run = RollupRun.objects.get()
