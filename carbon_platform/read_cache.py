@@ -5,9 +5,9 @@ Footprint totals are public and change only when a rollup writes new revisions, 
 an organisation (its name) changes; between those, every carmaker polling the same page gets the same
 answer. Each cached answer is stored with the data version current when it was built, and a change sets
 a new version once committed, so the next read misses and rebuilds from the database: nothing is served
-stale after the change is visible, whichever process wrote it. The version lives in the shared cache (Redis), which is why
-the cache is on only when CACHE_URL names one (settings.API_READ_CACHE); a per-process cache could not
-see another process's change.
+stale after the change is visible, whichever process wrote it. The version lives in the shared cache
+(Redis), which is why the cache is on only when CACHE_URL names one (settings.API_READ_CACHE); a
+per-process cache could not see another process's change.
 
 Writers move the version: `footprints_write` after each committed batch (it writes with COPY, which fires
 no signals), and the post_save/post_delete signals of VehicleModel, Organisation and Footprint (the admin,
